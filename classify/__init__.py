@@ -1,0 +1,1 @@
+"""classify: topic-and-tone toolkit for Chinese tech news."""

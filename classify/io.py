@@ -1,0 +1,412 @@
+"""Article records in, Tag records out: streaming readers and writers for JSONL, CSV, Parquet, txt.
+
+Readers never raise on a bad record: a line that is not JSON, not an object, has the wrong
+field types or no text becomes a :class:`BadRecord` in its place, so every input record
+yields exactly one output record, in order. Readers stream, so memory stays bounded by the
+chunk size, not the file size.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import gzip
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+#: Texts longer than this are truncated (with a warning on the record), never dropped.
+MAX_TEXT_CHARS = 100_000
+#: A CSV field may hold a long article body.
+csv.field_size_limit(16 * 1024 * 1024)
+
+INPUT_FORMATS = ("jsonl", "csv", "parquet", "txt")
+OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
+
+
+@dataclass(slots=True)
+class Article:
+    """One input article (SPEC §1). Unknown input fields are kept in ``meta``."""
+
+    id: str
+    text: str
+    title: str | None = None
+    date: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    line: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class BadRecord:
+    """An input record that cannot be processed; it keeps its position and, if known, its id."""
+
+    line: int
+    error: str
+    id: str | None = None
+    source: str | None = None
+
+
+Record = Article | BadRecord
+
+
+def derive_id(text: str) -> str:
+    """Content-derived id: the same text always gets the same id."""
+    return "sha-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def parse_date(value: str) -> str | None:
+    """Normalise an ISO 8601 date or datetime string; None when it does not parse."""
+    v = value.strip()
+    if not v:
+        return None
+    try:
+        if len(v) == 10:
+            return dt.date.fromisoformat(v).isoformat()
+        return dt.datetime.fromisoformat(v.replace("Z", "+00:00")).isoformat()
+    except ValueError:
+        return None
+
+
+def article_from_obj(obj: Any, line: int = 0, source: str | None = None) -> Record:
+    """Validate one decoded input object (a dict or a bare string) into an Article or BadRecord."""
+    if isinstance(obj, str):
+        obj = {"text": obj}
+    if not isinstance(obj, dict):
+        return BadRecord(line, f"expected a JSON object, got {type(obj).__name__}", source=source)
+    rid = obj.get("id")
+    if rid is not None and not isinstance(rid, str):
+        if isinstance(rid, int | float) and not isinstance(rid, bool):
+            rid = str(rid)
+        else:
+            return BadRecord(line, f"field 'id' must be a string, got {type(rid).__name__}", source=source)
+    if rid is not None and not rid.strip():
+        rid = None
+    text = obj.get("text")
+    if text is None:
+        return BadRecord(line, "missing field 'text'", id=rid, source=source)
+    if not isinstance(text, str):
+        return BadRecord(line, f"field 'text' must be a string, got {type(text).__name__}", id=rid, source=source)
+    title = obj.get("title")
+    if title is not None and not isinstance(title, str):
+        return BadRecord(line, f"field 'title' must be a string, got {type(title).__name__}", id=rid, source=source)
+    if not text.strip() and not (title or "").strip():
+        return BadRecord(line, "empty 'text'", id=rid, source=source)
+    warnings: list[str] = []
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+        warnings.append("NUL characters removed from text")
+    if len(text) > MAX_TEXT_CHARS:
+        warnings.append(f"text truncated from {len(text)} to {MAX_TEXT_CHARS} characters")
+        text = text[:MAX_TEXT_CHARS]
+    date = obj.get("date")
+    norm_date = None
+    if date is not None:
+        if not isinstance(date, str):
+            warnings.append(f"field 'date' ignored: expected a string, got {type(date).__name__}")
+        else:
+            norm_date = parse_date(date)
+            if norm_date is None and date.strip():
+                warnings.append(f"field 'date' ignored: not an ISO 8601 date: {date[:40]!r}")
+    meta = {k: v for k, v in obj.items() if k not in ("id", "text", "title", "date")}
+    return Article(
+        id=rid or derive_id((title or "") + "\n" + text),
+        text=text,
+        title=title or None,
+        date=norm_date,
+        meta=meta,
+        line=line,
+        warnings=warnings,
+    )
+
+
+# --------------------------------------------------------------------------- readers
+
+
+def detect_format(path: str | Path) -> str:
+    """Input format from the file name (``-`` is JSONL on stdin; a directory holds .txt files)."""
+    p = str(path)
+    if p == "-":
+        return "jsonl"
+    if Path(p).is_dir():
+        return "txt"
+    name = p.lower().removesuffix(".gz")
+    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv"),
+                     (".parquet", "parquet"), (".pq", "parquet"), (".txt", "txt")):
+        if name.endswith(ext):
+            return fmt
+    raise ValueError(f"cannot tell the format of {p!r}: use .jsonl, .csv, .parquet, .txt, a directory or '-'")
+
+
+class _nullctx:
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __enter__(self) -> Any:
+        return self.obj
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _open_binary(path: str | Path) -> Any:
+    """A context manager yielding a binary stream; stdin is never closed."""
+    if str(path) == "-":
+        return _nullctx(sys.stdin.buffer)
+    if str(path).endswith(".gz"):
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _sniff_encoding(head: bytes) -> str:
+    """utf-8 unless the bytes carry a UTF-16/32 BOM or are clearly GB18030 (a GBK superset)."""
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        head.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError as e:
+        if e.start > len(head) - 4:  # cut mid-character at the end of the sniffed block
+            return "utf-8"
+    try:
+        head.decode("gb18030")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return "utf-8"
+
+
+def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, decoded line or None, error) for each non-blank line of a byte stream."""
+    buf = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+    head = buf.peek(65536)[:65536]
+    enc = _sniff_encoding(head)
+    if enc.startswith("utf-16"):
+        for n, line in enumerate(io.TextIOWrapper(buf, encoding=enc, errors="replace", newline=""), 1):
+            if line.strip():
+                yield n, line, None
+        return
+    for n, bline in enumerate(buf, 1):
+        if not bline.strip():
+            continue
+        try:
+            yield n, bline.decode(enc if enc != "utf-8-sig" or n == 1 else "utf-8"), None
+        except UnicodeDecodeError as e:
+            yield n, None, f"line is not valid {enc}: {e.reason} at byte {e.start}"
+
+
+def read_jsonl(path: str | Path) -> Iterator[Record]:
+    """One record per non-blank line; blank lines are not records."""
+    src = str(path)
+    with _open_binary(path) as raw:
+        for n, line, err in _text_lines(raw):
+            if err:
+                yield BadRecord(n, err, source=src)
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield BadRecord(n, f"not valid JSON: {e.msg} (column {e.colno})", source=src)
+                continue
+            yield article_from_obj(obj, n, src)
+
+
+def read_csv(path: str | Path) -> Iterator[Record]:
+    """One record per CSV row (header names the fields); a row with the wrong field count is an error."""
+    src = str(path)
+    with _open_binary(path) as raw:
+        buf = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
+        enc = _sniff_encoding(buf.peek(65536)[:65536])
+        text = io.TextIOWrapper(buf, encoding=enc, errors="replace", newline="")
+        reader = csv.reader(text)
+        try:
+            header = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as e:
+            yield BadRecord(1, f"unreadable CSV header: {e}", source=src)
+            return
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        row_no = 1
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                row_no += 1
+                yield BadRecord(row_no, f"broken CSV row: {e}", source=src)
+                continue
+            row_no += 1
+            if not any(c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                yield BadRecord(row_no, f"CSV row has {len(row)} fields, header has {len(header)}", source=src)
+                continue
+            obj = {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}
+            yield article_from_obj(obj, row_no, src)
+
+
+def read_parquet(path: str | Path, batch_size: int = 4096) -> Iterator[Record]:
+    """One record per Parquet row, read in batches."""
+    import pyarrow.parquet as pq
+
+    src = str(path)
+    n = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+        for obj in batch.to_pylist():
+            n += 1
+            yield article_from_obj(obj, n, src)
+
+
+def read_txt(path: str | Path) -> Iterator[Record]:
+    """A .txt file is one article (id = file stem); a directory yields one per .txt file, sorted."""
+    p = Path(path)
+    files = sorted(p.glob("*.txt")) if p.is_dir() else [p]
+    for n, f in enumerate(files, 1):
+        data = f.read_bytes()
+        enc = _sniff_encoding(data[:65536])
+        text = data.decode(enc, errors="replace")
+        yield article_from_obj({"id": f.stem, "text": text}, n, str(f))
+
+
+READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "txt": read_txt}
+
+
+def read_records(paths: Iterable[str | Path], fmt: str | None = None) -> Iterator[Record]:
+    """Records from several inputs, in order; the format is taken from each name unless given."""
+    for path in paths:
+        if str(path) != "-" and not Path(path).exists():
+            raise FileNotFoundError(f"input not found: {path}")
+        yield from READERS[fmt or detect_format(path)](path)
+
+
+def iter_dicts(path: str | Path) -> Iterator[dict]:
+    """Plain dicts from a JSONL file (for label and corpus files that are known to be clean)."""
+    with _open_binary(path) as raw:
+        for n, line, err in _text_lines(raw):
+            if err:
+                raise ValueError(f"{path}:{n}: {err}")
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError as e:
+                raise ValueError(f"{path}:{n}: not valid JSON: {e.msg}") from e
+
+
+# --------------------------------------------------------------------------- writers
+
+
+class JsonlWriter:
+    """Writes one JSON object per line, non-ASCII unescaped."""
+
+    def __init__(self, out: str | Path | IO[str] | None) -> None:
+        self._own = out is not None and not hasattr(out, "write")
+        if out is None or str(out) == "-":
+            self.fh: IO[str] = sys.stdout
+            self._own = False
+        elif hasattr(out, "write"):
+            self.fh = out  # type: ignore[assignment]
+        else:
+            p = str(out)
+            self.fh = gzip.open(p, "wt", encoding="utf-8") if p.endswith(".gz") else open(p, "w", encoding="utf-8")
+
+    def write_many(self, rows: Iterable[dict]) -> None:
+        self.fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+
+    def close(self) -> None:
+        if self._own:
+            self.fh.close()
+        else:
+            self.fh.flush()
+
+
+class CsvWriter:
+    """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell."""
+
+    def __init__(self, out: str | Path | None) -> None:
+        self._own = out is not None and str(out) != "-"
+        self.fh = open(out, "w", encoding="utf-8", newline="") if self._own else sys.stdout  # type: ignore[arg-type]
+        self.writer: csv.DictWriter | None = None
+
+    def write_many(self, rows: Iterable[dict]) -> None:
+        for r in rows:
+            flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v) for k, v in r.items()}
+            if self.writer is None:
+                self.writer = csv.DictWriter(self.fh, fieldnames=list(flat), extrasaction="ignore")
+                self.writer.writeheader()
+            self.writer.writerow(flat)
+
+    def close(self) -> None:
+        if self._own:
+            self.fh.close()
+        else:
+            self.fh.flush()
+
+
+class ParquetWriter:
+    """Parquet in row groups; dict-valued fields are stored as JSON strings so every batch shares one schema."""
+
+    def __init__(self, out: str | Path, schema_fields: list[str] | None = None) -> None:
+        if out is None or str(out) == "-":
+            raise ValueError("Parquet output needs a file path (-o FILE.parquet), not stdout")
+        self.path = str(out)
+        self.writer = None
+        self.fields = schema_fields
+
+    def write_many(self, rows: Iterable[dict]) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        rows = list(rows)
+        if not rows:
+            return
+        if self.fields is None:
+            self.fields = list(rows[0])
+        cols: dict[str, list] = {k: [] for k in self.fields}
+        for r in rows:
+            for k in self.fields:
+                v = r.get(k)
+                if isinstance(v, dict):
+                    v = json.dumps(v, ensure_ascii=False)
+                cols[k].append(v)
+        schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
+        table = pa.table({k: pa.array(cols[k], type=schema.field(k).type) for k in self.fields}, schema=schema)
+        if self.writer is None:
+            self.writer = pq.ParquetWriter(self.path, schema)
+        self.writer.write_table(table)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
+    import pyarrow as pa
+
+    if name in ("sectors", "companies"):
+        return pa.list_(pa.string())
+    if name == "tone_index":
+        return pa.float64()
+    if name == "line":
+        return pa.int64()
+    return pa.string()
+
+
+def open_writer(out: str | Path | None, fmt: str | None = None, fields: list[str] | None = None):  # noqa: ANN201
+    """A writer for ``out`` (None or '-' is stdout); the format comes from the name unless given."""
+    if fmt is None:
+        fmt = "jsonl" if out is None or str(out) == "-" else detect_format(out)
+    if fmt == "jsonl":
+        return JsonlWriter(out)
+    if fmt == "csv":
+        return CsvWriter(out)
+    if fmt == "parquet":
+        return ParquetWriter(out, fields)
+    raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}")

@@ -1,0 +1,35 @@
+"""Where the shipped defaults live: the seed corpus and the model bundles."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+
+
+def _root() -> Path:
+    """The project root (the checkout holding seeds/ and models/), or the working directory."""
+    env = os.environ.get("CLASSIFY_HOME")
+    if env:
+        return Path(env)
+    if (PROJECT_ROOT / "models").is_dir() or (PROJECT_ROOT / "seeds").is_dir():
+        return PROJECT_ROOT
+    return Path.cwd()
+
+
+def seeds_dir() -> Path:
+    return _root() / "seeds"
+
+
+def models_dir() -> Path:
+    return _root() / "models"
+
+
+def default_model_dir() -> Path:
+    return models_dir() / "default"
+
+
+def default_topic_dir() -> Path:
+    return models_dir() / "topics"

@@ -1,0 +1,69 @@
+"""Select Chinese headlines from ../shared/corpora for labelling (selection only, never labels).
+
+Two parts, recorded per id in the output so the label file can say how each item was chosen:
+- ``random``: a seeded uniform sample of each feed, so the label distribution of a real feed
+  (many ``non_tech`` items in 36Kr) is represented;
+- ``targeted:<sector-or-tone>``: items matching a keyword query for a thin sector or tone, so
+  every label gets enough positives. The keyword only nominates a candidate; the label comes
+  from reading the headline.
+
+Usage: python labels/tools/select_zh.py ../shared/corpora OUT.jsonl
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sys
+from pathlib import Path
+
+SEED = 20261121
+RANDOM_PER_FILE = {"36kr_hotlist.jsonl": 170, "toutiao_hot_chinatech.jsonl": 90}
+TARGET_PER_QUERY = 24
+
+QUERIES: dict[str, list[str]] = {
+    "ecommerce": ["淘宝", "天猫", "拼多多", "Temu", "SHEIN", "双11", "直播带货", "电商"],
+    "local_services": ["美团", "饿了么", "滴滴", "外卖", "网约车", "携程", "即时零售", "共享单车"],
+    "gaming": ["游戏", "版号", "米哈游", "原神", "王者荣耀", "黑神话"],
+    "media_social": ["抖音", "快手", "B站", "微博", "小红书", "短剧", "票房", "爱奇艺"],
+    "fintech": ["支付宝", "蚂蚁", "数字人民币", "微信支付", "网贷", "花呗", "互联网银行"],
+    "crypto": ["比特币", "加密货币", "区块链", "NFT", "数字藏品", "虚拟货币", "币安"],
+    "semiconductors": ["芯片", "半导体", "中芯国际", "光刻机", "英伟达", "台积电", "出口管制"],
+    "ev_auto": ["比亚迪", "蔚来", "小鹏", "新能源车", "电池", "宁德时代", "自动驾驶", "小米汽车"],
+    "ai": ["大模型", "人工智能", "ChatGPT", "DeepSeek", "文心一言", "豆包", "Kimi", "智谱"],
+    "cloud": ["阿里云", "云计算", "数据中心", "算力", "SaaS", "华为云", "腾讯云", "服务器"],
+    "telecom": ["5G", "中国移动", "中国联通", "中国电信", "运营商", "基站", "6G", "宽带"],
+    "devices": ["手机", "iPhone", "平板", "耳机", "家电", "Mate", "折叠屏", "可穿戴"],
+    "edtech": ["教育", "新东方", "好未来", "作业帮", "学而思", "猿辅导", "培训", "双减"],
+    "healthtech": ["医疗", "互联网医院", "医药", "京东健康", "阿里健康", "医保", "数字医疗", "问诊"],
+    "other_tech": ["机器人", "卫星", "航天", "光伏", "储能", "无人机", "大疆", "网络安全"],
+    "cross_sector": ["平台经济", "反垄断", "数据安全", "个人信息", "互联网平台", "网信办", "科技企业", "裁员"],
+    "tone:tightening": ["罚款", "处罚", "约谈", "下架", "立案调查", "禁止", "整改", "制裁", "实体清单"],
+    "tone:easing": ["支持", "鼓励", "补贴", "获批", "恢复", "发放", "试点", "放宽"],
+}
+
+
+def main(corpora: Path, out: Path) -> None:
+    rng = random.Random(SEED)
+    rows: dict[str, list[dict]] = {}
+    for name in RANDOM_PER_FILE:
+        with open(corpora / name, encoding="utf-8") as fh:
+            rows[name] = [json.loads(line) for line in fh]
+    chosen: dict[str, str] = {}
+    for name, n in RANDOM_PER_FILE.items():
+        for r in rng.sample(rows[name], n):
+            chosen.setdefault(r["id"], "random")
+    pool = [r for name in rows for r in rows[name]]
+    for query, words in QUERIES.items():
+        hits = [r for r in pool if any(w.lower() in r["text"].lower() for w in words)]
+        hits = [r for r in hits if r["id"] not in chosen]
+        for r in rng.sample(hits, min(TARGET_PER_QUERY, len(hits))):
+            chosen[r["id"]] = f"targeted:{query}"
+    with open(out, "w", encoding="utf-8") as fh:
+        for rid, how in chosen.items():
+            fh.write(json.dumps({"id": rid, "selected": how}, ensure_ascii=False) + "\n")
+    print(f"{len(chosen)} ids -> {out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]), Path(sys.argv[2]))
