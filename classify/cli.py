@@ -90,24 +90,6 @@ def tag() -> None:
     raise not_built("tag", "the models issue")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def drift() -> None:
-    """Topic shares per period, emerging and fading topics, drift score, HTML report."""
-    raise not_built("drift", "the topics issue")
-
-
-@topics_app.command("fit", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def topics_fit() -> None:
-    """Fit BERTopic on a corpus offline."""
-    raise not_built("topics fit", "the topics issue")
-
-
-@topics_app.command("show", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def topics_show() -> None:
-    """List topics with labels, sizes and top terms."""
-    raise not_built("topics show", "the topics issue")
-
-
 @labels_app.command("check", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def labels_check() -> None:
     """Validate label files against the guidelines."""
@@ -124,3 +106,13 @@ def labels_stats() -> None:
 def labels_suggest() -> None:
     """Suggest the unlabelled articles whose labels would help the model most."""
     raise not_built("labels suggest", "the retraining issue")
+
+
+def _register_plugins() -> None:
+    """Commands that live in their own modules (topics, drift)."""
+    from classify import cli_topics
+
+    cli_topics.register(app, topics_app)
+
+
+_register_plugins()

@@ -1,0 +1,308 @@
+"""Text features shared by every model: one bilingual tokenizer, n-gram TF-IDF and lexicon counts.
+
+Everything here is vectorized once per batch: a batch of articles is tokenized once, and the
+same token lists feed the n-gram TF-IDF, the lexicon match and (for ``--explain``) the terms.
+Functions used inside fitted estimators are module-level so bundles pickle.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
+
+from classify import lexicon
+
+SECTORS: tuple[str, ...] = (
+    "ecommerce",
+    "local_services",
+    "gaming",
+    "media_social",
+    "fintech",
+    "crypto",
+    "semiconductors",
+    "ev_auto",
+    "ai",
+    "cloud",
+    "telecom",
+    "devices",
+    "edtech",
+    "healthtech",
+    "other_tech",
+    "cross_sector",
+    "non_tech",
+)
+TONES: tuple[str, ...] = ("tightening", "easing", "neutral", "none")
+
+#: Only the first part of a long body is read: sectors and tone are set by the headline, the
+#: lead and the first sections, and this bounds the cost of one record.
+MAX_BODY_CHARS = 8000
+LEAD_CHARS = 400
+NUM_TOKEN = "#num"
+
+_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_TOKEN_RE = re.compile(rf"([{_CJK}]+)|([a-z0-9]+(?:[.\-&'][a-z0-9]+)*)")
+_NUM_RE = re.compile(r"^\d+(?:[.,]\d+)*$")
+ZH_STOPWORDS = frozenset(
+    "的 了 是 在 和 与 及 等 也 都 被 将 把 对 为 从 让 给 这 那 又 就 还 吗 呢 吧 啊 着 过 而 并 或 之 其 于 以 "
+    "个 们 我 你 他 她 它 有 没 不 很 更 最 已 再 才 要 会 能 可 该 此 每 各 一 一个 这个 那个 什么 如何 为什么 "
+    "怎么 如果 因为 所以 但是 然而 还是 已经 可以 没有 我们 你们 他们 自己".split()
+)
+EN_STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "said", "says", "also", "would", "could", "like"}
+
+_seg_lock = threading.Lock()
+_segmenter = None
+
+
+def _get_segmenter():  # noqa: ANN202 - returns a cut function
+    """The Chinese word segmenter (rjieba when installed, else jieba), with the lexicon as user dictionary."""
+    global _segmenter
+    if _segmenter is not None:
+        return _segmenter
+    with _seg_lock:
+        if _segmenter is not None:
+            return _segmenter
+        words = lexicon.chinese_words()
+        try:
+            import rjieba
+
+            for w in words:
+                rjieba.add_word(w, 100000, None)
+
+            def cut(s: str) -> list[str]:
+                return rjieba.cut(s, hmm=False)
+
+        except ImportError:  # pragma: no cover - rjieba is a default dependency
+            import jieba
+
+            jieba.setLogLevel(60)
+            for w in words:
+                jieba.add_word(w, 100000)
+
+            def cut(s: str) -> list[str]:
+                return jieba.lcut(s, HMM=False)
+
+        _segmenter = cut
+        return cut
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width to half-width), lower-case, curly apostrophes to straight."""
+    return unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
+
+
+def tokenize(text: str) -> list[str]:
+    """Tokens of English, Chinese or mixed text: jieba words for CJK runs, words for Latin runs.
+
+    Lower-cased; numbers folded to ``#num`` (so a model cannot key on years or amounts);
+    possessive 's dropped; stop words removed.
+    """
+    cut = _get_segmenter()
+    out: list[str] = []
+    for m in _TOKEN_RE.finditer(normalize(text)):
+        cjk, latin = m.group(1), m.group(2)
+        if cjk:
+            out.extend(w for w in cut(cjk) if w not in ZH_STOPWORDS)
+        else:
+            w = latin.removesuffix("'s").strip("'")
+            if _NUM_RE.match(w):
+                out.append(NUM_TOKEN)
+            elif w and w not in EN_STOPWORDS and not (len(w) == 1 and w.isalpha()):
+                out.append(w)
+    return out
+
+
+def article_tokens(title: str | None, text: str) -> list[str]:
+    """Token list of one article with the headline and the lead counted twice (LABELS.md)."""
+    body = text[:MAX_BODY_CHARS]
+    lead, rest = body[:LEAD_CHARS], body[LEAD_CHARS:]
+    # Cut the lead at a word boundary so no word is split between lead and rest.
+    if rest and not rest[:1].isspace():
+        k = rest.find(" ")
+        if 0 <= k < 40:
+            lead, rest = lead + rest[:k], rest[k:]
+    t_title = tokenize(title) if title else []
+    t_lead = tokenize(lead)
+    return t_title + t_title + t_lead + t_lead + tokenize(rest)
+
+
+def ngrams(tokens: Sequence[str], n_max: int = 2) -> list[str]:
+    """Word 1..n_max-grams of a token list (the TF-IDF analyzer; module-level so it pickles)."""
+    out = list(tokens)
+    for n in range(2, n_max + 1):
+        out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+def unigrams(tokens: Sequence[str]) -> list[str]:
+    return list(tokens)
+
+
+# --------------------------------------------------------------------------- lexicon matching
+
+
+@dataclass
+class LexiconIndex:
+    """Token-sequence index of lexicon names and words, built with the same tokenizer as the text."""
+
+    phrases: dict[tuple[str, ...], list[tuple[str, str]]]  # token tuple -> [(group, value)]
+    max_len: int
+    sector_cols: tuple[str, ...]
+    entity_kind: dict[str, str]
+
+    @classmethod
+    def build(cls) -> LexiconIndex:
+        phrases: dict[tuple[str, ...], list[tuple[str, str]]] = {}
+
+        def add(name: str, group: str, value: str) -> None:
+            toks = tuple(tokenize(name))
+            if toks and not (len(toks) == 1 and toks[0] == NUM_TOKEN):
+                entry = (group, value)
+                bucket = phrases.setdefault(toks, [])
+                if entry not in bucket:
+                    bucket.append(entry)
+
+        kinds = {}
+        for e in lexicon.entities():
+            kinds[e.id] = e.kind
+            for name in e.names:
+                add(name, "entity", e.id)
+        for direction, langs in lexicon.actions().items():
+            for words in langs.values():
+                for w in words:
+                    add(w, "action", direction)
+        for sector, langs in lexicon.sector_terms().items():
+            for words in langs.values():
+                for w in words:
+                    add(w, "term", sector)
+        max_len = max((len(k) for k in phrases), default=1)
+        return cls(phrases, max_len, SECTORS, kinds)
+
+    def match(self, tokens: Sequence[str]) -> list[tuple[str, str]]:
+        """(group, value) for every lexicon phrase in the tokens, longest match first, no overlaps."""
+        out = []
+        i, n = 0, len(tokens)
+        while i < n:
+            for L in range(min(self.max_len, n - i), 0, -1):
+                hit = self.phrases.get(tuple(tokens[i : i + L]))
+                if hit:
+                    out.extend(hit)
+                    i += L
+                    break
+            else:
+                i += 1
+        return out
+
+
+_index_lock = threading.Lock()
+_index: LexiconIndex | None = None
+
+
+def lexicon_index() -> LexiconIndex:
+    global _index
+    if _index is None:
+        with _index_lock:
+            if _index is None:
+                _index = LexiconIndex.build()
+    return _index
+
+
+LEXICON_COLUMNS: tuple[str, ...] = (
+    tuple(f"entity:{s}" for s in SECTORS[:-1])
+    + tuple(f"term:{s}" for s in SECTORS[:-1])
+    + ("action:tightening", "action:easing", "action:regulatory", "regulator:cn", "regulator:foreign")
+)
+
+
+def lexicon_counts(matches: list[tuple[str, str]], entity_sectors: dict[str, tuple[str, ...]],
+                   entity_country: dict[str, str | None]) -> np.ndarray:
+    """Dense per-article counts over :data:`LEXICON_COLUMNS`."""
+    col = {c: i for i, c in enumerate(LEXICON_COLUMNS)}
+    v = np.zeros(len(LEXICON_COLUMNS), dtype=np.float64)
+    for group, value in matches:
+        if group == "entity":
+            for k, s in enumerate(entity_sectors.get(value, ())):
+                key = f"entity:{s}"
+                if key in col:
+                    v[col[key]] += 1.0 if k == 0 else 0.5
+            country = entity_country.get(value, "")
+            if country is not None and country != "":
+                v[col["regulator:cn" if country == "CN" else "regulator:foreign"]] += 1.0
+        elif group == "term":
+            key = f"term:{value}"
+            if key in col:
+                v[col[key]] += 1.0
+        elif group == "action":
+            v[col[f"action:{value}"]] += 1.0
+    return v
+
+
+# --------------------------------------------------------------------------- the featurizer
+
+
+@dataclass
+class Batch:
+    """One tokenized batch: what every model and ``--explain`` needs, computed once."""
+
+    tokens: list[list[str]]
+    matches: list[list[tuple[str, str]]]
+
+
+def tokenize_batch(titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
+    index = lexicon_index()
+    toks = [article_tokens(t, x) for t, x in zip(titles, texts, strict=True)]
+    return Batch(tokens=toks, matches=[index.match(t) for t in toks])
+
+
+class Featurizer(BaseEstimator, TransformerMixin):
+    """TF-IDF over word 1-2-grams, side by side with scaled lexicon counts.
+
+    ``fit``/``transform`` take a :class:`Batch` so a batch is tokenized once for all models.
+    """
+
+    def __init__(self, ngram_max: int = 2, min_df: int = 2, max_features: int = 60000,
+                 lexicon_weight: float = 0.5, use_lexicon: bool = True) -> None:
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_features = max_features
+        self.lexicon_weight = lexicon_weight
+        self.use_lexicon = use_lexicon
+
+    def _analyzer(self):  # noqa: ANN202
+        return ngrams if self.ngram_max == 2 else unigrams
+
+    def fit(self, batch: Batch, y: object = None) -> Featurizer:
+        self.tfidf_ = TfidfVectorizer(
+            analyzer=self._analyzer(), min_df=self.min_df, max_features=self.max_features,
+            sublinear_tf=True, dtype=np.float32,
+        )
+        self.tfidf_.fit(batch.tokens)
+        ents = lexicon.entities()
+        self.entity_sectors_ = {e.id: e.sectors for e in ents}
+        self.entity_country_ = {e.id: (e.country if e.kind == "regulator" else None) for e in ents}
+        self.lexicon_fingerprint_ = lexicon.fingerprint()
+        self.feature_names_ = np.concatenate(
+            [self.tfidf_.get_feature_names_out(), np.array([f"lex:{c}" for c in LEXICON_COLUMNS])]
+        )
+        return self
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        X = self.tfidf_.transform(batch.tokens)
+        if not self.use_lexicon:
+            L = sp.csr_matrix((X.shape[0], len(LEXICON_COLUMNS)), dtype=np.float32)
+        else:
+            dense = np.vstack(
+                [lexicon_counts(m, self.entity_sectors_, self.entity_country_) for m in batch.matches]
+            ) if batch.matches else np.zeros((0, len(LEXICON_COLUMNS)))
+            L = sp.csr_matrix((np.log1p(dense) * self.lexicon_weight).astype(np.float32))
+        return sp.hstack([X, L], format="csr")
+
+    def fit_transform(self, batch: Batch, y: object = None) -> sp.csr_matrix:  # type: ignore[override]
+        return self.fit(batch).transform(batch)

@@ -1,0 +1,92 @@
+"""Domain knowledge as data: companies, regulators, action words and sector terms (YAML).
+
+The YAML files beside this module are the source of truth; this loader only reads and
+indexes them. Names are matched case-insensitively on token boundaries.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass
+from importlib import resources
+
+import yaml
+
+FILES = ("companies.yaml", "regulators.yaml", "actions.yaml", "terms.yaml")
+
+
+@dataclass(frozen=True)
+class Entity:
+    id: str
+    names: tuple[str, ...]
+    sectors: tuple[str, ...]
+    kind: str
+    country: str | None = None
+
+
+def _read(name: str) -> dict:
+    path = resources.files(__name__).joinpath(name)
+    if not path.is_file():
+        return {}
+    return yaml.safe_load(path.read_text("utf-8")) or {}
+
+
+@functools.cache
+def entities() -> tuple[Entity, ...]:
+    """Companies, products, people and regulators, in file order."""
+    out = []
+    for fname in ("companies.yaml", "regulators.yaml"):
+        for e in _read(fname).get("entities", []):
+            out.append(
+                Entity(
+                    id=e["id"],
+                    names=tuple(str(n) for n in e.get("names", [])),
+                    sectors=tuple(e.get("sectors", [])),
+                    kind=e.get("kind", "company"),
+                    country=e.get("country"),
+                )
+            )
+    return tuple(out)
+
+
+@functools.cache
+def actions() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Regulatory vocabulary by direction: {'tightening'|'easing'|'regulatory': {'en': ..., 'zh': ...}}."""
+    data = _read("actions.yaml")
+    return {
+        k: {lang: tuple(str(w) for w in data.get(k, {}).get(lang, [])) for lang in ("en", "zh")}
+        for k in ("tightening", "easing", "regulatory")
+    }
+
+
+@functools.cache
+def sector_terms() -> dict[str, dict[str, tuple[str, ...]]]:
+    """Topical vocabulary per sector: {sector: {'en': ..., 'zh': ...}}."""
+    data = _read("terms.yaml").get("sectors", {})
+    return {s: {lang: tuple(str(w) for w in v.get(lang, [])) for lang in ("en", "zh")} for s, v in data.items()}
+
+
+def chinese_words() -> list[str]:
+    """Every CJK name and term, for the segmenter's user dictionary."""
+    words: set[str] = set()
+    for e in entities():
+        words.update(n for n in e.names if _has_cjk(n))
+    for d in list(actions().values()) + list(sector_terms().values()):
+        words.update(w for w in d["zh"] if _has_cjk(w))
+    return sorted(words)
+
+
+def _has_cjk(s: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" for ch in s)
+
+
+def fingerprint() -> str:
+    """sha256 of the lexicon files, recorded in model manifests."""
+    h = hashlib.sha256()
+    for name in FILES:
+        path = resources.files(__name__).joinpath(name)
+        if path.is_file():
+            h.update(name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
