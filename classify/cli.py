@@ -6,10 +6,12 @@ Exit codes (SPEC §2): 0 success, 1 some records failed (errors are in the outpu
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 
 from classify import paths
@@ -72,35 +74,261 @@ def corpus(
     log(f"{len(records)} records ({dated} dated, {titled} titled) from {src}")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def train() -> None:
-    """Train sector + tone models from labelled files and write a model bundle."""
-    raise not_built("train", "the models issue")
+def _corpora(corpus: list[Path] | None) -> list[str]:
+    """--corpus files, or the shared corpora beside the checkout when none are given."""
+    if corpus:
+        missing = [str(c) for c in corpus if not c.exists()]
+        if missing:
+            raise fail(f"corpus file(s) not found: {', '.join(missing)}")
+        return [str(c) for c in corpus]
+    from classify.train import default_corpora
+
+    return default_corpora()
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def evaluate() -> None:
-    """Score a model on gold labels: per-label P/R/F1 and the tone confusion matrix."""
-    raise not_built("evaluate", "the models issue")
+LabelsOpt = Annotated[list[Path] | None, typer.Option("--labels", "-l", help="Label file or directory (repeatable; later files win for a repeated id).")]
+CorpusOpt = Annotated[list[Path] | None, typer.Option("--corpus", "-c", help="Corpus JSONL resolving id-only labels (repeatable; default: ../shared/corpora/*.jsonl).")]
+ModelOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model bundle directory (default: models/default).")]
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def tag() -> None:
-    """Tag articles in batch: one Tag per input record, in order."""
-    raise not_built("tag", "the models issue")
+@app.command()
+def train(
+    labels: LabelsOpt = None,
+    corpus: CorpusOpt = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Bundle directory to write (default: models/default).")] = None,
+    seed: Annotated[int, typer.Option(help="Random seed: same labels + seed give identical predictions.")] = 0,
+    candidate: Annotated[list[str] | None, typer.Option(help="Candidate design(s) to compare (default: all).")] = None,
+    folds: Annotated[int, typer.Option(help="CV folds.")] = 5,
+    repeats: Annotated[int, typer.Option(help="CV repeats.")] = 3,
+    holdout: Annotated[float, typer.Option(help="Keep this fraction of labels out of training (0 = none).")] = 0.0,
+    holdout_file: Annotated[Path | None, typer.Option(help="Where to write the held-out labels (for `classify evaluate`).")] = None,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel CV fits.")] = 2,
+) -> None:
+    """Train sector + tone models from labelled files; print CV metrics; write a bundle atomically.
+
+    Example: classify train --labels labels/ --corpus ../shared/corpora/36kr_hotlist.jsonl -o models/mine
+    """
+    from classify.train import TrainingError, metrics_table
+    from classify.train import train as run_train
+
+    label_paths = [str(p) for p in (labels or [paths.PROJECT_ROOT / "labels"])]
+    corpora = _corpora(corpus)
+    try:
+        if holdout > 0:
+            label_paths = _split_holdout(label_paths, corpora, holdout, seed, holdout_file)
+        man = run_train(label_paths, corpora, out, seed=seed, candidates=candidate, n_splits=folds,
+                        n_repeats=repeats, n_jobs=jobs, log=log)
+    except (TrainingError, FileNotFoundError) as e:
+        raise fail(str(e)) from e
+    log(metrics_table(man["metrics"]))
+    print(json.dumps({"model": str(out or paths.default_model_dir()), "candidate": man["candidate"],
+                      "comparison": man["comparison"]}, ensure_ascii=False))
 
 
-@labels_app.command("check", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def labels_check() -> None:
-    """Validate label files against the guidelines."""
-    raise not_built("labels check", "the labels issue")
+def _split_holdout(label_paths: list[str], corpora: list[str], fraction: float, seed: int, out: Path | None) -> list[str]:
+    """Write a stratified held-out split and a training file; returns the training label path."""
+    import tempfile
+
+    from sklearn.model_selection import train_test_split
+
+    from classify.labels import check, merge
+    from classify.models import strata, targets
+
+    examples, _ = check(label_paths, corpora)
+    examples, _ = merge(examples)
+    Y, y = targets(examples)
+    idx = np.arange(len(examples))
+    tr, te = train_test_split(idx, test_size=fraction, random_state=seed, stratify=strata(Y, y, 2))
+    tmpdir = Path(tempfile.mkdtemp(prefix="classify-holdout-"))
+
+    def dump(ids: np.ndarray, path: Path) -> None:
+        with open(path, "w", encoding="utf-8") as fh:
+            for i in ids:
+                e = examples[i]
+                rec = {"id": e.id, "sectors": e.sectors, "tone": e.tone}
+                # Corpus items stay id-only: their text is third-party and resolved with --corpus.
+                if e.own_text:
+                    rec.update(title=e.title, date=e.date, text=e.text)
+                fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+    train_file = tmpdir / "train.jsonl"
+    dump(tr, train_file)
+    gold = out or Path("holdout.jsonl")
+    dump(te, gold)
+    log(f"held out {len(te)} of {len(idx)} labels -> {gold}; training on {len(tr)}")
+    return [str(train_file)]
 
 
-@labels_app.command("stats", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def labels_stats() -> None:
-    """Counts per label, source and year."""
-    raise not_built("labels stats", "the labels issue")
+@app.command()
+def evaluate(
+    gold: Annotated[Path, typer.Argument(help="Gold labels (JSONL: id + sectors + tone, with text or resolvable via --corpus).")],
+    model: ModelOpt = None,
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """Score a model on gold labels: per-label P/R/F1, micro/macro F1, tone confusion matrix.
 
+    Example: classify evaluate holdout.jsonl --model models/default
+    """
+    from classify.labels import check
+    from classify.models import sector_metrics, targets, tone_metrics
+    from classify.predictor import BundleError, Predictor
+
+    if not gold.exists():
+        raise fail(f"gold file not found: {gold}")
+    try:
+        p = Predictor.load(model)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    examples, problems = check([gold], _corpora(corpus))
+    errors = [pr for pr in problems if pr.severity == "error"]
+    if errors:
+        raise fail("gold labels have problems:\n" + "\n".join(map(str, errors[:20])))
+    Y, y = targets(examples)
+    tags = p.predict([{"id": e.id, "title": e.title, "text": e.text} for e in examples])
+    from classify.features import SECTORS, TONES
+
+    D = np.array([[s in t.sectors for s in SECTORS] for t in tags], dtype=int)
+    pred = np.array([TONES.index(t.tone) for t in tags])
+    res = {"model": str(p.path), "n": len(examples), "sectors": sector_metrics(Y, D), "tone": tone_metrics(y, pred)}
+    if as_json:
+        print(json.dumps(res, ensure_ascii=False, indent=2))
+        return
+    _print_metrics(res)
+
+
+def _print_metrics(res: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    t = Table(title=f"{res['n']} gold examples — model {res['model']}")
+    for c in ("label", "precision", "recall", "F1", "support"):
+        t.add_column(c, justify="right" if c != "label" else "left")
+    for lab, v in res["sectors"]["per_label"].items():
+        t.add_row(lab, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}", str(v["support"]))
+    t.add_row("sector macro-F1", "", "", f"{res['sectors']['macro_f1']:.3f}", "", style="bold")
+    t.add_row("sector micro-F1", "", "", f"{res['sectors']['micro_f1']:.3f}", "", style="bold")
+    for lab, v in res["tone"]["per_label"].items():
+        t.add_row(f"tone: {lab}", f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}", str(v["support"]))
+    t.add_row("tone macro-F1 (t/e/n)", "", "", f"{res['tone']['macro_f1']:.3f}", "", style="bold")
+    con.print(t)
+    c = Table(title="tone confusion (rows: true, columns: predicted)")
+    c.add_column("")
+    labs = res["tone"]["confusion"]["labels"]
+    for lab in labs:
+        c.add_column(lab, justify="right")
+    for lab, row in zip(labs, res["tone"]["confusion"]["matrix"], strict=True):
+        c.add_row(lab, *map(str, row))
+    con.print(c)
+
+
+@app.command()
+def tag(
+    inputs: Annotated[list[str] | None, typer.Argument(help="Input files (.jsonl[.gz], .csv, .parquet, .txt, a directory) or '-' for JSONL on stdin. Default: the seed corpus.")] = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output file (default: JSONL on stdout).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: from -o's name).")] = None,
+    topics: Annotated[bool, typer.Option("--topics", help="Add the topic of each article (topic model in models/topics).")] = False,
+    model: ModelOpt = None,
+    engine: Annotated[str, typer.Option(help="local | dask")] = "local",
+    explain: Annotated[bool, typer.Option("--explain", help="Add the top weighted terms behind each sector and the tone.")] = False,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Worker processes.")] = 1,
+    batch_size: Annotated[int, typer.Option(help="Records per batch (memory is bounded by this).")] = 512,
+) -> None:
+    """Tag articles in batch: one Tag per input record, in order; bad records get an error field.
+
+    Example: classify tag articles.jsonl -o tags.parquet
+    Example: cat articles.jsonl | classify tag - --explain
+    """
+    from classify.predictor import BundleError, Predictor
+    from classify.tagging import tag_records
+
+    if engine not in ("local", "dask"):
+        raise fail(f"unknown engine {engine!r}: choose local or dask")
+    if engine == "dask":
+        raise not_built("tag --engine dask", "the scale-out issue")
+    if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):
+        raise fail(f"unknown format {fmt!r}: choose jsonl, csv or parquet")
+    if (fmt == "parquet" or (out and str(out).endswith(".parquet"))) and (out is None or str(out) == "-"):
+        raise fail("Parquet output needs -o FILE.parquet")
+    try:
+        predictor = Predictor.load(model)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    if topics:
+        try:
+            predictor.attach_topics(None)
+        except Exception as e:  # noqa: BLE001 - any failure to load the topic model is a usage error
+            raise fail(f"cannot load the topic model: {e}") from e
+    try:
+        stats = tag_records(predictor, inputs or [], out, fmt, explain=explain, topics=topics, jobs=jobs,
+                            batch_size=batch_size, model_path=model, log=log)
+    except (FileNotFoundError, ValueError) as e:
+        raise fail(str(e)) from e
+    log(f"{stats['records']} records tagged, {stats['errors']} with errors")
+    if stats["errors"]:
+        raise typer.Exit(EXIT_RECORD_ERRORS)
+
+
+@labels_app.command("check")
+def labels_check(
+    paths_: Annotated[list[Path] | None, typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/).")] = None,
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+) -> None:
+    """Validate label files against the guidelines: ids, combinations, duplicates, text, dates.
+
+    Example: classify labels check labels/ --corpus ../shared/corpora/36kr_hotlist.jsonl
+    """
+    from classify.labels import check
+
+    try:
+        examples, problems = check([str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus))
+    except FileNotFoundError as e:
+        raise fail(str(e)) from e
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        print(json.dumps({"examples": len(examples), "problems": [vars(p) for p in problems]}, ensure_ascii=False, indent=1))
+    else:
+        for p in problems:
+            print(str(p))
+        log(f"{len(examples)} examples checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
+    if errors:
+        raise typer.Exit(EXIT_RECORD_ERRORS)
+
+
+@labels_app.command("stats")
+def labels_stats(
+    paths_: Annotated[list[Path] | None, typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/).")] = None,
+    corpus: CorpusOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Counts per sector and tone, per source, per year.
+
+    Example: classify labels stats labels/ --json
+    """
+    from classify.labels import check, stats
+
+    try:
+        examples, _ = check([str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus))
+    except FileNotFoundError as e:
+        raise fail(str(e)) from e
+    st = stats(examples)
+    if as_json:
+        print(json.dumps(st, ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    con = Console()
+    for key, title in (("sectors", "sector positives"), ("tones", "tones"), ("sources", "sources"),
+                       ("files", "files"), ("years", "years")):
+        t = Table(title=f"{title} ({st['examples']} examples)")
+        t.add_column(key[:-1] if key.endswith("s") else key)
+        t.add_column("count", justify="right")
+        for k, v in st[key].items():
+            t.add_row(k, str(v))
+        con.print(t)
 
 @labels_app.command("suggest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def labels_suggest() -> None:

@@ -8,6 +8,7 @@ Two parts, recorded per id in the output so the label file can say how each item
   from reading the headline.
 
 Usage: python labels/tools/select_zh.py ../shared/corpora OUT.jsonl
+       python labels/tools/select_zh.py --round2 ../shared/corpora FIRST.jsonl OUT.jsonl
 """
 
 from __future__ import annotations
@@ -43,6 +44,39 @@ QUERIES: dict[str, list[str]] = {
 }
 
 
+# Round 2 (after the first 692 were labelled): regulatory tone was thin (easing 13, neutral 2
+# of 692), as were cross_sector and healthtech. Queries name regulators and policy words.
+ROUND2_PER_QUERY = 30
+QUERIES_ROUND2: dict[str, list[str]] = {
+    "tone:easing": ["获批", "批准", "发放", "放宽", "松绑", "扶持", "鼓励", "支持民营", "以旧换新", "国补", "补贴"],
+    "tone:neutral": ["征求意见", "办法", "条例", "指导意见", "新规", "标准", "规定", "印发"],
+    "tone:tightening": ["网信办", "市场监管总局", "证监会", "工信部", "约谈", "罚", "立案", "下架", "整改", "实体清单", "出口管制", "禁令"],
+    "regulator": ["国务院", "发改委", "商务部", "央行", "人民银行", "教育部", "国家新闻出版署", "监管", "美国商务部", "欧盟"],
+    "cross_sector": ["平台经济", "互联网平台", "数据安全", "个人信息保护", "反垄断", "大厂", "互联网公司"],
+    "healthtech": ["互联网医院", "在线问诊", "医疗AI", "医药电商", "京东健康", "阿里健康", "数字医疗", "医疗大模型"],
+}
+
+
+def round2(corpora: Path, first: Path, out: Path) -> None:
+    """Second selection, excluding every id chosen in the first round."""
+    rng = random.Random(SEED + 2)
+    taken = {json.loads(line)["id"] for line in open(first, encoding="utf-8")}
+    pool = []
+    for name in RANDOM_PER_FILE:
+        with open(corpora / name, encoding="utf-8") as fh:
+            pool.extend(json.loads(line) for line in fh)
+    chosen: dict[str, str] = {}
+    for query, words in QUERIES_ROUND2.items():
+        hits = [r for r in pool if any(w.lower() in r["text"].lower() for w in words)]
+        hits = [r for r in hits if r["id"] not in taken and r["id"] not in chosen]
+        for r in rng.sample(hits, min(ROUND2_PER_QUERY, len(hits))):
+            chosen[r["id"]] = f"targeted2:{query}"
+    with open(out, "w", encoding="utf-8") as fh:
+        for rid, how in chosen.items():
+            fh.write(json.dumps({"id": rid, "selected": how}, ensure_ascii=False) + "\n")
+    print(f"{len(chosen)} ids -> {out}", file=sys.stderr)
+
+
 def main(corpora: Path, out: Path) -> None:
     rng = random.Random(SEED)
     rows: dict[str, list[dict]] = {}
@@ -66,4 +100,7 @@ def main(corpora: Path, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    if sys.argv[1] == "--round2":
+        round2(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
+    else:
+        main(Path(sys.argv[1]), Path(sys.argv[2]))

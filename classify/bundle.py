@@ -1,0 +1,146 @@
+"""Model bundles (SPEC §4): written atomically, verified on load.
+
+A bundle is a directory holding ``model.joblib`` (the fitted :class:`~classify.models.Classifier`),
+``manifest.json`` (label set, guideline version, training-data hash and counts, package
+versions, cross-validated metrics, sha256 per file) and ``MODEL_CARD.md``.
+
+Trust model: joblib/pickle runs code when it loads. The sha256 check catches corruption and
+truncation, not a malicious bundle whose manifest was rewritten to match: load only bundles
+you trust (the ones shipped here, or ones you trained).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+
+import joblib
+
+from classify.features import SECTORS, TONES
+from classify.labels import GUIDELINE_VERSION
+
+MODEL_FILE = "model.joblib"
+MANIFEST = "manifest.json"
+CARD = "MODEL_CARD.md"
+FORMAT_VERSION = 1
+
+
+class BundleError(Exception):
+    """A bundle that is missing, incomplete, tampered with or for another label set."""
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def package_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in ("classify", "scikit-learn", "numpy", "scipy", "joblib", "rjieba", "jieba"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: str) -> Path:
+    """Write a bundle atomically: everything goes to a temp dir beside ``out_dir``, then renames.
+
+    An interrupted write leaves the previous bundle (if any) untouched.
+    """
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
+        (tmp / CARD).write_text(card, encoding="utf-8")
+        files = {name: sha256_file(tmp / name) for name in (MODEL_FILE, CARD)}
+        full = {
+            "format_version": FORMAT_VERSION,
+            "created": datetime.now(UTC).isoformat(timespec="seconds"),
+            "labels": {"sectors": list(SECTORS), "tones": list(TONES), "guidelines": GUIDELINE_VERSION},
+            "packages": package_versions(),
+            **manifest,
+            "files": files,
+        }
+        with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
+            json.dump(full, fh, ensure_ascii=False, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        for name in (MODEL_FILE, CARD):
+            with open(tmp / name, "rb") as fh:
+                os.fsync(fh.fileno())
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            os.replace(out, old)
+            os.replace(tmp, out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def read_manifest(bundle_dir: str | Path) -> dict:
+    path = Path(bundle_dir) / MANIFEST
+    if not path.is_file():
+        raise BundleError(f"not a model bundle (no {MANIFEST}): {bundle_dir}")
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BundleError(f"unreadable manifest in {bundle_dir}: {e}") from e
+
+
+def verify(bundle_dir: str | Path) -> dict:
+    """Check every file's sha256 and the label set against this code; return the manifest."""
+    d = Path(bundle_dir)
+    man = read_manifest(d)
+    files = man.get("files")
+    if not isinstance(files, dict) or MODEL_FILE not in files:
+        raise BundleError(f"manifest in {d} lists no model file")
+    for name, digest in files.items():
+        p = d / name
+        if not p.is_file():
+            raise BundleError(f"bundle {d} is incomplete: {name} is missing")
+        if sha256_file(p) != digest:
+            raise BundleError(f"bundle {d} failed verification: {name} does not match its sha256 in the manifest")
+    labels = man.get("labels", {})
+    if labels.get("sectors") != list(SECTORS) or labels.get("tones") != list(TONES):
+        raise BundleError(
+            f"bundle {d} was trained for another label set (sectors/tones differ from guidelines {GUIDELINE_VERSION})"
+        )
+    if labels.get("guidelines") != GUIDELINE_VERSION:
+        raise BundleError(f"bundle {d} uses guidelines {labels.get('guidelines')}, this code expects {GUIDELINE_VERSION}")
+    return man
+
+
+def load_bundle(bundle_dir: str | Path) -> tuple[object, dict]:
+    """Verify, then unpickle the classifier. Raises :class:`BundleError` with a clear message."""
+    d = Path(bundle_dir)
+    if not d.exists():
+        raise BundleError(f"model bundle not found: {d}")
+    man = verify(d)
+    try:
+        clf = joblib.load(d / MODEL_FILE)
+    except Exception as e:  # noqa: BLE001 - any unpickling failure means an unusable bundle
+        raise BundleError(f"cannot load {d / MODEL_FILE}: {type(e).__name__}: {e}") from e
+    return clf, man
+
+
+def bundle_id(manifest: dict) -> str:
+    """The short model id put on every Tag: a sha256 prefix over the bundle's file hashes."""
+    h = hashlib.sha256(json.dumps(manifest.get("files", {}), sort_keys=True).encode()).hexdigest()
+    return h[:12]

@@ -1,0 +1,282 @@
+"""Sector and tone models, their cross-validation, and candidate comparison.
+
+Sectors: one calibrated logistic regression per label (one-vs-rest) with a per-label
+threshold tuned on out-of-fold probabilities. Tone: a class-weighted multinomial logistic
+regression, calibrated. Both read the same :class:`~classify.features.Featurizer` output, so
+a batch is vectorized once for all labels.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
+from sklearn.model_selection import StratifiedKFold
+
+from classify.features import SECTORS, TONES, Batch, Featurizer
+
+#: Tones whose macro-F1 is the headline tone metric (``neutral`` is too rare to score alone).
+TONE_HEADLINE = ("tightening", "easing", "none")
+THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+
+#: The candidate designs compared by repeated cross-validation (see MODEL_CARD.md).
+CANDIDATES: dict[str, dict] = {
+    "lexicon+ngrams": {"featurizer": {"ngram_max": 2, "use_lexicon": True, "lexicon_weight": 0.5}, "C": 8.0},
+    "ngrams-only": {"featurizer": {"ngram_max": 2, "use_lexicon": False}, "C": 8.0},
+    "lexicon+unigrams": {"featurizer": {"ngram_max": 1, "use_lexicon": True, "lexicon_weight": 0.5}, "C": 8.0},
+}
+DEFAULT_CANDIDATE = "lexicon+ngrams"
+
+
+def subset(batch: Batch, idx: np.ndarray | list[int]) -> Batch:
+    return Batch(tokens=[batch.tokens[i] for i in idx], matches=[batch.matches[i] for i in idx])
+
+
+def _lr(C: float, seed: int, multinomial: bool = False) -> LogisticRegression:
+    return LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=seed,
+                              solver="lbfgs" if multinomial else "liblinear")
+
+
+def _calibrated(C: float, seed: int, y: np.ndarray, multinomial: bool = False) -> CalibratedClassifierCV:
+    """Sigmoid calibration with as many folds as the rarest class allows (2..3)."""
+    counts = np.bincount(np.asarray(y, dtype=int)) if not multinomial else np.unique(y, return_counts=True)[1]
+    cv = int(max(2, min(3, counts[counts > 0].min())))
+    return CalibratedClassifierCV(_lr(C, seed, multinomial), method="sigmoid",
+                                  cv=StratifiedKFold(cv, shuffle=True, random_state=seed))
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability cut that maximises F1 on out-of-fold predictions (ties: the middle one)."""
+    if y.sum() == 0:
+        return 0.5
+    scores = np.array([f1_score(y, p >= t, zero_division=0) for t in THRESHOLD_GRID])
+    best = np.flatnonzero(scores >= scores.max() - 1e-9)
+    return float(THRESHOLD_GRID[best[len(best) // 2]])
+
+
+@dataclass
+class SectorModel:
+    """One calibrated binary model per sector, plus a tuned threshold per sector."""
+
+    C: float = 8.0
+    seed: int = 0
+    labels: tuple[str, ...] = SECTORS
+    models_: list = field(default_factory=list)
+    thresholds_: np.ndarray | None = None
+    coef_: np.ndarray | None = None
+    prior_: np.ndarray | None = None
+
+    def fit(self, X, Y: np.ndarray, tune: bool = True) -> SectorModel:  # noqa: ANN001
+        self.models_, thr, coefs = [], [], []
+        self.prior_ = Y.mean(axis=0)
+        for j in range(Y.shape[1]):
+            y = Y[:, j]
+            if y.sum() < 2 or y.sum() > len(y) - 2:
+                self.models_.append(float(y.mean()))  # constant: not enough positives to learn
+                thr.append(0.5)
+                coefs.append(np.zeros(X.shape[1]))
+                continue
+            m = _calibrated(self.C, self.seed, y).fit(X, y)
+            self.models_.append(m)
+            coefs.append(np.mean([c.estimator.coef_[0] for c in m.calibrated_classifiers_], axis=0))
+            thr.append(self._oof_threshold(X, y) if tune else 0.5)
+        self.thresholds_ = np.array(thr)
+        self.coef_ = np.vstack(coefs)
+        return self
+
+    def _oof_threshold(self, X, y: np.ndarray) -> float:  # noqa: ANN001
+        k = int(min(3, y.sum()))
+        if k < 2:
+            return 0.5
+        p = np.zeros(len(y))
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=self.seed).split(X, y):
+            if y[tr].sum() < 2:
+                continue
+            p[te] = _calibrated(self.C, self.seed, y[tr]).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
+        return best_threshold(y, p)
+
+    def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
+        cols = []
+        for m in self.models_:
+            cols.append(np.full(X.shape[0], m) if isinstance(m, float) else m.predict_proba(X)[:, 1])
+        return np.column_stack(cols) if cols else np.zeros((X.shape[0], 0))
+
+    def decide(self, P: np.ndarray) -> np.ndarray:
+        """Labels passing their threshold; ``non_tech`` only when it beats every tech sector."""
+        D = self.thresholds_ <= P
+        if "non_tech" in self.labels:
+            j = self.labels.index("non_tech")
+            others = np.delete(P, j, axis=1).max(axis=1) if P.shape[1] > 1 else np.zeros(len(P))
+            nt = D[:, j] & (P[:, j] >= others)
+            D[nt] = False
+            D[nt, j] = True
+            D[~nt, j] = False
+        return D
+
+
+@dataclass
+class ToneModel:
+    """Class-weighted multinomial logistic regression, sigmoid-calibrated."""
+
+    C: float = 8.0
+    seed: int = 0
+    labels: tuple[str, ...] = TONES
+    model_: object = None
+    coef_: np.ndarray | None = None
+
+    def fit(self, X, y: np.ndarray) -> ToneModel:  # noqa: ANN001
+        self.model_ = _calibrated(self.C, self.seed, y, multinomial=True).fit(X, y)
+        present = self.model_.classes_
+        coef = np.zeros((len(self.labels), X.shape[1]))
+        for c in self.model_.calibrated_classifiers_:
+            est = c.estimator
+            for k, cls in enumerate(est.classes_):
+                coef[int(cls)] += est.coef_[k] / len(self.model_.calibrated_classifiers_)
+        self.coef_ = coef
+        self.present_ = np.asarray(present, dtype=int)
+        return self
+
+    def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
+        P = np.zeros((X.shape[0], len(self.labels)))
+        P[:, self.present_] = self.model_.predict_proba(X)
+        return P
+
+
+@dataclass
+class Classifier:
+    """Featurizer + sector model + tone model, fitted together (what a bundle stores)."""
+
+    candidate: str = DEFAULT_CANDIDATE
+    seed: int = 0
+    featurizer: Featurizer | None = None
+    sectors: SectorModel | None = None
+    tone: ToneModel | None = None
+
+    def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray, tune: bool = True) -> Classifier:
+        spec = CANDIDATES[self.candidate]
+        self.featurizer = Featurizer(**spec["featurizer"])
+        X = self.featurizer.fit_transform(batch)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.sectors = SectorModel(C=spec["C"], seed=self.seed).fit(X, Y, tune=tune)
+            self.tone = ToneModel(C=spec["C"], seed=self.seed).fit(X, y_tone)
+        return self
+
+    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, object]:
+        """(sector probabilities, tone probabilities, feature matrix) for a tokenized batch."""
+        X = self.featurizer.transform(batch)
+        return self.sectors.predict_proba(X), self.tone.predict_proba(X), X
+
+
+# --------------------------------------------------------------------------- targets and metrics
+
+
+def targets(examples: list) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-hot sector matrix and tone index vector for labelled examples."""
+    Y = np.array([[s in e.sectors for s in SECTORS] for e in examples], dtype=int)
+    y = np.array([TONES.index(e.tone) for e in examples], dtype=int)
+    return Y, y
+
+
+def strata(Y: np.ndarray, y: np.ndarray, n_splits: int) -> np.ndarray:
+    """A stratification key for multi-label data: tone plus the example's rarest sector."""
+    freq = Y.sum(axis=0)
+    keys = []
+    for row, t in zip(Y, y, strict=True):
+        pos = np.flatnonzero(row)
+        rare = pos[np.argmin(freq[pos])] if len(pos) else -1
+        keys.append(f"{t}|{rare}")
+    keys = np.array(keys)
+    vals, counts = np.unique(keys, return_counts=True)
+    small = set(vals[counts < n_splits])
+    keys = np.array([k if k not in small else k.split("|")[0] for k in keys])
+    vals, counts = np.unique(keys, return_counts=True)
+    small = set(vals[counts < n_splits])
+    return np.array([k if k not in small else "rare" for k in keys])
+
+
+def sector_metrics(Y: np.ndarray, D: np.ndarray) -> dict:
+    p, r, f, s = precision_recall_fscore_support(Y, D, zero_division=0)
+    per = {lab: {"precision": float(p[j]), "recall": float(r[j]), "f1": float(f[j]), "support": int(s[j])}
+           for j, lab in enumerate(SECTORS)}
+    scored = [j for j in range(len(SECTORS)) if s[j] > 0]
+    return {
+        "per_label": per,
+        "micro_f1": float(f1_score(Y, D, average="micro", zero_division=0)),
+        "macro_f1": float(np.mean(f[scored])) if scored else 0.0,
+    }
+
+
+def tone_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
+    labels = list(range(len(TONES)))
+    p, r, f, s = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
+    head = [TONES.index(t) for t in TONE_HEADLINE]
+    return {
+        "per_label": {t: {"precision": float(p[k]), "recall": float(r[k]), "f1": float(f[k]), "support": int(s[k])}
+                      for k, t in enumerate(TONES)},
+        "macro_f1": float(np.mean(f[head])),
+        "macro_f1_all4": float(np.mean(f[[k for k in labels if s[k] > 0]])),
+        "accuracy": float(np.mean(y == pred)),
+        "confusion": {"labels": list(TONES), "matrix": confusion_matrix(y, pred, labels=labels).tolist()},
+    }
+
+
+def _average(runs: list[dict]) -> dict:
+    """Average nested metric dicts over CV repeats (confusion matrices are summed)."""
+    out: dict = {}
+    for k, v in runs[0].items():
+        if isinstance(v, dict) and k == "confusion":
+            out[k] = {"labels": v["labels"], "matrix": np.sum([r[k]["matrix"] for r in runs], axis=0).tolist()}
+        elif isinstance(v, dict):
+            out[k] = _average([r[k] for r in runs])
+        elif isinstance(v, float):
+            out[k] = round(float(np.mean([r[k] for r in runs])), 4)
+        else:
+            out[k] = v
+    return out
+
+
+def cross_validate(batch: Batch, Y: np.ndarray, y: np.ndarray, candidate: str = DEFAULT_CANDIDATE,
+                   n_splits: int = 5, n_repeats: int = 2, seed: int = 0, groups: np.ndarray | None = None,
+                   n_jobs: int = 1) -> dict:
+    """Repeated stratified K-fold: every metric is computed on held-out folds only.
+
+    Thresholds are tuned inside each training fold, so the reported F1 is not tuned on the
+    data it is scored on. Returns averaged metrics plus the out-of-fold probabilities of the
+    first repeat (for error analysis and ``labels check --suspects``).
+    """
+    from joblib import Parallel, delayed
+
+    key = strata(Y, y, n_splits)
+    runs_s, runs_t, oof = [], [], None
+    for rep in range(n_repeats):
+        folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=seed + rep).split(np.zeros(len(y)), key))
+
+        def one(tr: np.ndarray, te: np.ndarray) -> tuple:
+            clf = Classifier(candidate, seed=seed).fit(subset(batch, tr), Y[tr], y[tr])
+            Ps, Pt, _ = clf.predict(subset(batch, te))
+            return te, Ps, Pt, clf.sectors.decide(Ps)
+
+        res = Parallel(n_jobs=n_jobs)(delayed(one)(tr, te) for tr, te in folds)
+        Ps_all = np.zeros(Y.shape)
+        Pt_all = np.zeros((len(y), len(TONES)))
+        D_all = np.zeros(Y.shape, dtype=bool)
+        for te, Ps, Pt, D in res:
+            Ps_all[te], Pt_all[te], D_all[te] = Ps, Pt, D
+        runs_s.append(sector_metrics(Y, D_all))
+        runs_t.append(tone_metrics(y, Pt_all.argmax(axis=1)))
+        if oof is None:
+            oof = {"sector_proba": Ps_all, "tone_proba": Pt_all}
+    return {
+        "candidate": candidate,
+        "scheme": f"{n_repeats}x repeated stratified {n_splits}-fold CV",
+        "n": int(len(y)),
+        "sectors": _average(runs_s),
+        "tone": _average(runs_t),
+        "oof": oof,
+    }

@@ -1,0 +1,646 @@
+"""Emergent themes: BERTopic fitted offline on a scikit-learn embedding, saved without pickle for topics.
+
+Why this shape:
+
+* Offline and light. Documents are embedded by a scikit-learn pipeline (TF-IDF over the
+  project's bilingual tokenizer -> TruncatedSVD -> L2 normalisation), never a model from a hub.
+  BERTopic, UMAP and hdbscan are imported inside functions only, so ``import classify.topics``
+  (and ``classify tag`` without ``--topics``) never loads them.
+* Reproducible. The SVD and UMAP both get ``random_state=seed``; hdbscan is deterministic.
+* Readable. Topics carry their top c-TF-IDF terms and a short snake_case label built from them
+  (``metaverse_virtual_vr``).
+* Portable. The BERTopic part is saved in its safetensors layout (topics.json, config.json,
+  topic embeddings, c-TF-IDF), the fitted embedder with joblib, and every file is listed with
+  its sha256 in ``manifest.json``; a model directory is written atomically.
+
+Assigning topics to new texts needs only the embedder and the topic embeddings: a text goes to
+the topic whose embedding is most similar (cosine), which is what BERTopic itself does for a
+model loaded from safetensors; ``probability`` is a softmax over those similarities with a
+temperature fitted on the training assignments. That path is plain numpy and thread-safe.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import struct
+import tempfile
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from classify.features import NUM_TOKEN, tokenize
+
+FORMAT = "classify-topics/1"
+DEFAULT_SEED = 42
+NO_TOPIC = -1
+#: Only the start of a long body is embedded: themes are set by the headline and the lead,
+#: and this bounds the cost of one record.
+MAX_DOC_CHARS = 4000
+#: Outliers whose cosine similarity to every topic is below this stay "no topic".
+OUTLIER_THRESHOLD = 0.05
+TOP_TERMS = 10
+LABEL_WORDS = 3
+
+MANIFEST = "manifest.json"
+TABLE = "topic_table.json"
+EMBEDDER = "embedder.joblib"
+CARD = "MODEL_CARD.md"
+BERTOPIC_DIR = "bertopic"
+EMB_FILE = "topic_embeddings.safetensors"
+CTFIDF_FILE = "ctfidf.safetensors"
+
+
+class TopicModelError(Exception):
+    """A topic model that cannot be fitted, saved or loaded; the message says why and what to do."""
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+@dataclass(slots=True)
+class Doc:
+    """One document as the topic model sees it."""
+
+    id: str
+    text: str
+    date: str | None
+
+
+def doc_text(title: str | None, text: str) -> str:
+    """Headline (if any) plus the start of the body: what is embedded and described."""
+    body = (text or "")[:MAX_DOC_CHARS]
+    return f"{title}\n{body}" if title else body
+
+
+def _get(rec: Any, key: str) -> Any:
+    return rec.get(key) if isinstance(rec, dict) else getattr(rec, key, None)
+
+
+def to_docs(records: Iterable[Any]) -> list[Doc]:
+    """Docs from strings, dicts or :class:`classify.io.Article`; records without text are skipped."""
+    out: list[Doc] = []
+    for i, rec in enumerate(records):
+        if isinstance(rec, str):
+            if rec.strip():
+                out.append(Doc(str(i), doc_text(None, rec), None))
+            continue
+        if _get(rec, "error") is not None and _get(rec, "text") is None:
+            continue  # a BadRecord
+        text, title = _get(rec, "text") or "", _get(rec, "title")
+        if not str(text).strip() and not (title or "").strip():
+            continue
+        date = _get(rec, "date")
+        rid = _get(rec, "id")
+        out.append(Doc(str(rid) if rid is not None else str(i), doc_text(title, str(text)), date or None))
+    return out
+
+
+def topic_tokenize(text: str) -> list[str]:
+    """The project tokenizer without the number placeholder (a number is never a theme)."""
+    return [t for t in tokenize(text) if t != NUM_TOKEN]
+
+
+def default_min_topic_size(n_docs: int) -> int:
+    """Smallest topic for a corpus of ``n_docs``: about sqrt(n)/2, within [5, 250].
+
+    100 records -> 5, 1,000 -> 16, 10,000 -> 50, 100,000 -> 158: small corpora still get
+    several topics, large ones are not split into hundreds of near-duplicates.
+    """
+    return int(min(250, max(5, round(0.5 * math.sqrt(max(n_docs, 1))))))
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+def build_embedder(n_docs: int, seed: int = DEFAULT_SEED, n_components: int = 100):  # noqa: ANN201
+    """The offline embedding: TF-IDF (bilingual tokenizer) -> TruncatedSVD -> L2 normalisation."""
+    from sklearn.decomposition import TruncatedSVD
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import Normalizer
+
+    tfidf = TfidfVectorizer(
+        tokenizer=tokenize,
+        token_pattern=None,
+        lowercase=False,
+        sublinear_tf=True,
+        # A word seen in one document cannot make two documents similar.
+        min_df=2 if n_docs >= 20 else 1,
+        max_df=0.5 if n_docs >= 50 else 1.0,
+        max_features=50_000,
+        dtype=np.float32,
+    )
+    svd = TruncatedSVD(n_components=n_components, random_state=seed)
+    return make_pipeline(tfidf, svd, Normalizer())
+
+
+def _fit_embedder(texts: list[str], seed: int) -> tuple[Any, np.ndarray]:
+    """Fit the embedder, shrinking the SVD to what the vocabulary allows; returns (pipeline, embeddings)."""
+    pipe = build_embedder(len(texts), seed)
+    tfidf = pipe.steps[0][1]
+    X = tfidf.fit_transform(texts)
+    n_comp = max(2, min(100, X.shape[1] - 1, X.shape[0] - 1))
+    svd = pipe.steps[1][1]
+    svd.set_params(n_components=n_comp)
+    Z = svd.fit_transform(X)
+    svd.components_ = svd.components_.astype(np.float32)  # half the size on disk, same topics
+    emb = pipe.steps[2][1].fit_transform(Z)
+    return pipe, np.asarray(emb, dtype=np.float64)
+
+
+def _reducer(n_docs: int, seed: int, method: str):  # noqa: ANN202
+    """UMAP to 5 dimensions (PCA for tiny corpora, or when asked: no numba compile, ~0.1 s)."""
+    if method == "umap" and n_docs >= 30:
+        from umap import UMAP
+
+        return UMAP(
+            n_neighbors=min(15, n_docs - 1),
+            n_components=5,
+            min_dist=0.0,
+            metric="euclidean",  # the embeddings are L2-normalised: same neighbours as cosine
+            random_state=seed,
+            low_memory=True,
+        )
+    from sklearn.decomposition import PCA
+
+    return PCA(n_components=min(5, n_docs - 1), random_state=seed)
+
+
+def _label(terms: Sequence[str], taken: set[str], tid: int) -> str:
+    """A short snake_case label from the top terms: first distinct words, e.g. ``metaverse_virtual_vr``."""
+    words: list[str] = []
+    for term in terms:
+        for w in term.split():
+            w = re.sub(r"[^\w]+", "_", w).strip("_")
+            if w and w not in words and not any(w in x or x in w for x in words):
+                words.append(w)
+            if len(words) == LABEL_WORDS:
+                break
+        if len(words) == LABEL_WORDS:
+            break
+    label = "_".join(words) or f"topic_{tid}"
+    if label in taken:
+        label = f"{label}_{tid}"
+    taken.add(label)
+    return label
+
+
+def _softmax_max(sims: np.ndarray, temperature: float) -> tuple[np.ndarray, np.ndarray]:
+    """(argmax, max probability) of a row-wise softmax of similarities / temperature."""
+    z = sims / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    p = np.exp(z)
+    p /= p.sum(axis=1, keepdims=True)
+    return p.argmax(axis=1), p.max(axis=1)
+
+
+def _fit_temperature(sims: np.ndarray, target: np.ndarray) -> float:
+    """Softmax temperature that best explains the fitted assignments (max likelihood, 1-D search)."""
+    from scipy.optimize import minimize_scalar
+
+    if len(target) == 0 or sims.shape[1] < 2:
+        return 0.05
+
+    def nll(log_t: float) -> float:
+        z = sims / math.exp(log_t)
+        z = z - z.max(axis=1, keepdims=True)
+        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        return float(-logp[np.arange(len(target)), target].mean())
+
+    res = minimize_scalar(nll, bounds=(math.log(0.002), math.log(1.0)), method="bounded")
+    return float(math.exp(res.x))
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(m, axis=1, keepdims=True)
+    return m / np.where(norms == 0, 1.0, norms)
+
+
+# --------------------------------------------------------------------------- safetensors (numpy)
+
+_ST_DTYPES = {"F64": np.float64, "F32": np.float32, "I64": np.int64, "I32": np.int32}
+_ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
+
+
+def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
+    """Write arrays in the safetensors format (the layout BERTopic saves and loads).
+
+    The ``safetensors`` package is not a dependency; the format is an 8-byte header length,
+    a JSON header, then the raw little-endian buffers.
+    """
+    header: dict[str, Any] = {}
+    chunks: list[bytes] = []
+    offset = 0
+    for name in sorted(tensors):
+        a = np.ascontiguousarray(tensors[name])
+        if a.dtype not in _ST_NAMES:
+            a = a.astype(np.int64 if a.dtype.kind in "iu" else np.float32)
+        buf = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
+        header[name] = {"dtype": _ST_NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(buf)]}
+        chunks.append(buf)
+        offset += len(buf)
+    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    raw += b" " * (-len(raw) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(raw)))
+        f.write(raw)
+        for c in chunks:
+            f.write(c)
+
+
+def read_safetensors(path: Path) -> dict[str, np.ndarray]:
+    """Read arrays written by :func:`write_safetensors` (or by the safetensors package)."""
+    data = Path(path).read_bytes()
+    (n,) = struct.unpack("<Q", data[:8])
+    header = json.loads(data[8 : 8 + n])
+    base = 8 + n
+    out = {}
+    for name, spec in header.items():
+        if name == "__metadata__":
+            continue
+        lo, hi = spec["data_offsets"]
+        dtype = np.dtype(_ST_DTYPES[spec["dtype"]]).newbyteorder("<")
+        out[name] = np.frombuffer(data[base + lo : base + hi], dtype=dtype).reshape(spec["shape"]).copy()
+    return out
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("classify", "bertopic", "scikit-learn", "umap-learn", "hdbscan", "numpy"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            pass
+    return out
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class TopicModel:
+    """A fitted topic model: the embedder, one embedding per topic, and the readable topic table.
+
+    ``TopicModel.fit(records)`` fits BERTopic; ``TopicModel.load(dir)`` reads a saved one;
+    ``assign(texts)`` gives each text ``{"id", "label", "probability"}`` (``id`` -1 = no topic).
+    """
+
+    def __init__(self, embedder: Any, topic_embeddings: np.ndarray, table: list[dict],
+                 params: dict[str, Any], temperature: float, min_similarity: float) -> None:
+        self.embedder = embedder
+        self.topic_ids = [int(t["id"]) for t in table]
+        self._table = table
+        self._labels = {int(t["id"]): t["label"] for t in table}
+        self.params = params
+        self.temperature = temperature
+        self.min_similarity = min_similarity
+        self.topic_embeddings = np.asarray(topic_embeddings, dtype=np.float64)
+        # Rows of the topic embeddings that are real topics (-1, the outlier row, is never assigned).
+        self._rows = np.array([i for i, t in enumerate(self.topic_ids) if t != NO_TOPIC], dtype=int)
+        self._unit = _unit(self.topic_embeddings[self._rows]) if len(self._rows) else np.zeros((0, 1))
+        self._real_ids = np.array([self.topic_ids[i] for i in self._rows], dtype=int)
+        #: Per training record: topic id and probability (set by ``fit``; empty after ``load``).
+        self.doc_topics: list[int] = []
+        self.doc_probabilities: list[float] = []
+        self.doc_ids: list[str] = []
+        self._bertopic: Any = None
+        self._source: Path | None = None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------ fitting
+
+    @classmethod
+    def fit(
+        cls,
+        records: Iterable[Any],
+        seed: int = DEFAULT_SEED,
+        min_topic_size: int | None = None,
+        reduction: str = "umap",
+        max_topics: int | None = None,
+        outlier_threshold: float = OUTLIER_THRESHOLD,
+        log: Callable[[str], None] | None = None,
+    ) -> TopicModel:
+        """Fit BERTopic offline on records (strings, dicts or Articles) and return the model.
+
+        ``min_topic_size`` defaults to :func:`default_min_topic_size`; ``reduction`` is
+        ``umap`` (default) or ``pca`` (faster, coarser); ``max_topics`` merges similar topics
+        down to that many. Outliers left by hdbscan go to the most similar topic when their
+        cosine similarity reaches ``outlier_threshold``; the rest stay -1.
+        """
+        say = log or (lambda _m: None)
+        docs = to_docs(records)
+        n = len(docs)
+        if n < 10:
+            raise TopicModelError(f"need at least 10 records with text to fit topics, got {n}")
+        if reduction not in ("umap", "pca"):
+            raise TopicModelError(f"unknown reduction {reduction!r}: use umap or pca")
+        mts = int(min_topic_size or default_min_topic_size(n))
+        if mts < 2:
+            raise TopicModelError("min_topic_size must be at least 2")
+        texts = [d.text for d in docs]
+
+        from bertopic import BERTopic
+        from bertopic.vectorizers import ClassTfidfTransformer
+        from hdbscan import HDBSCAN
+        from sklearn.feature_extraction.text import CountVectorizer
+
+        say(f"embedding {n} records (TF-IDF + SVD, offline)")
+        embedder, emb = _fit_embedder(texts, seed)
+        zero = np.linalg.norm(emb, axis=1) == 0
+        vectorizer = CountVectorizer(
+            tokenizer=topic_tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2)
+        )  # never min_df > 1: it is fitted on one document per topic
+        ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
+        model = BERTopic(
+            embedding_model=embedder,
+            umap_model=_reducer(n, seed, reduction),
+            hdbscan_model=HDBSCAN(
+                min_cluster_size=mts,
+                min_samples=max(2, min(mts, 10)),
+                metric="euclidean",
+                cluster_selection_method="eom",
+                prediction_data=False,
+            ),
+            vectorizer_model=vectorizer,
+            ctfidf_model=ctfidf,
+            top_n_words=TOP_TERMS + 5,
+            nr_topics=max_topics,
+            calculate_probabilities=False,
+            verbose=False,
+        )
+        say(f"clustering ({reduction} + hdbscan, min_topic_size={mts}, seed={seed})")
+        topics, _ = model.fit_transform(texts, embeddings=emb)
+        topics = [int(t) for t in topics]
+        if all(t == NO_TOPIC for t in topics):
+            raise TopicModelError(
+                f"hdbscan found no topic in {n} records with min_topic_size={mts}: try a smaller --min-topic-size"
+            )
+        n_out = sum(t == NO_TOPIC for t in topics)
+        if n_out:  # reduce_outliers raises when there are none
+            reduced = model.reduce_outliers(
+                texts, topics, strategy="embeddings", embeddings=emb, threshold=outlier_threshold
+            )
+            reduced = [NO_TOPIC if z else int(t) for t, z in zip(reduced, zero, strict=True)]
+            say(f"outliers: {n_out} -> {sum(t == NO_TOPIC for t in reduced)} after reduction")
+            if reduced != topics:
+                model.update_topics(texts, topics=reduced, vectorizer_model=vectorizer,
+                                    ctfidf_model=ctfidf, top_n_words=TOP_TERMS + 5)
+            topics = reduced
+        arr = np.array(topics)
+        ids = sorted(set(topics))
+        # Topic embeddings = centroids of the final assignments (BERTopic's own convention).
+        centroids = np.vstack([emb[arr == t].mean(axis=0) for t in ids])
+        model.topic_embeddings_ = centroids.astype(np.float32)
+
+        taken: set[str] = set()
+        table = []
+        dates_by_topic: dict[int, list[str]] = {t: [] for t in ids}
+        for d, t in zip(docs, topics, strict=True):
+            if d.date:
+                dates_by_topic[t].append(str(d.date)[:10])
+        for t in ids:
+            ds = dates_by_topic[t]
+            if t == NO_TOPIC:
+                terms, label = [], "no_topic"
+            else:
+                terms = [w for w, _ in (model.get_topic(t) or [])][:TOP_TERMS]
+                label = _label(terms, taken, t)
+            table.append({
+                "id": t, "label": label, "size": int((arr == t).sum()), "terms": terms,
+                "first_seen": min(ds) if ds else None, "last_seen": max(ds) if ds else None,
+            })
+        model.set_topic_labels({t["id"]: t["label"] for t in table})
+
+        real = arr != NO_TOPIC
+        sims = emb[real] @ _unit(centroids[[i for i, t in enumerate(ids) if t != NO_TOPIC]]).T
+        real_ids = [t for t in ids if t != NO_TOPIC]
+        target = np.searchsorted(np.array(real_ids), arr[real])
+        temperature = _fit_temperature(sims, target)
+
+        params = {
+            "seed": seed, "min_topic_size": mts, "reduction": reduction, "max_topics": max_topics,
+            "outlier_threshold": outlier_threshold, "n_docs": n,
+            "n_dated": sum(1 for d in docs if d.date), "embedding_dim": int(emb.shape[1]),
+            "vocabulary": len(embedder.steps[0][1].vocabulary_),
+        }
+        tm = cls(embedder, centroids, table, params, temperature, outlier_threshold)
+        tm._bertopic = model
+        tm.doc_ids = [d.id for d in docs]
+        tm.doc_topics = topics
+        probs = np.zeros(n)
+        if real.any():
+            _, p = _softmax_max(sims, temperature)
+            probs[real] = p
+        tm.doc_probabilities = [float(x) for x in probs]
+        say(f"{sum(1 for t in ids if t != NO_TOPIC)} topics")
+        return tm
+
+    # ------------------------------------------------------------------ using
+
+    def topics(self) -> list[dict]:
+        """The topic table: id, label, size, terms, first_seen, last_seen (-1 = no topic, if any)."""
+        return [dict(t, terms=list(t["terms"])) for t in self._table]
+
+    def label(self, topic_id: int) -> str:
+        """Label of a topic id (``no_topic`` for -1)."""
+        return self._labels.get(int(topic_id), "no_topic" if topic_id == NO_TOPIC else f"topic_{topic_id}")
+
+    def embed(self, texts: Sequence[Any]) -> np.ndarray:
+        """Embeddings of texts (strings, or dicts/Articles whose title and text are used)."""
+        docs = [doc_text(None, t) if isinstance(t, str) else doc_text(_get(t, "title"), _get(t, "text") or "")
+                for t in texts]
+        return np.asarray(self.embedder.transform(docs), dtype=np.float64)
+
+    def assign(self, texts: Sequence[Any], batch_size: int = 2048) -> list[dict]:
+        """Topic of each text: ``{"id": int, "label": str, "probability": float}``; id -1 = no topic.
+
+        Nearest topic embedding by cosine similarity; -1 when the text has no known word or its
+        best similarity is below the model's outlier threshold. Safe to call from several threads.
+        """
+        out: list[dict] = []
+        for start in range(0, len(texts), batch_size):
+            chunk = texts[start : start + batch_size]
+            if not len(self._rows):
+                out.extend({"id": NO_TOPIC, "label": "no_topic", "probability": 0.0} for _ in chunk)
+                continue
+            emb = self.embed(chunk)
+            sims = emb @ self._unit.T
+            best, prob = _softmax_max(sims, self.temperature)
+            top_sim = sims[np.arange(len(chunk)), best]
+            for k in range(len(chunk)):
+                if top_sim[k] < self.min_similarity or not np.any(emb[k]):
+                    out.append({"id": NO_TOPIC, "label": "no_topic", "probability": 0.0})
+                else:
+                    tid = int(self._real_ids[best[k]])
+                    out.append({"id": tid, "label": self._labels[tid], "probability": round(float(prob[k]), 4)})
+        return out
+
+    @property
+    def bertopic(self) -> Any:
+        """The underlying BERTopic object (built from the saved files after ``load``)."""
+        with self._lock:
+            if self._bertopic is None and self._source is not None:
+                self._bertopic = _load_bertopic(self._source / BERTOPIC_DIR, self.embedder)
+            return self._bertopic
+
+    # ------------------------------------------------------------------ saving and loading
+
+    def save(self, path: str | Path) -> Path:
+        """Write the model directory atomically (temp dir, then rename) with a sha256 manifest."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        try:
+            self._write(tmp)
+            if path.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+                os.replace(path, old / path.name)
+                os.replace(tmp, path)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                os.replace(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._source = path
+        return path
+
+    def _write(self, d: Path) -> None:
+        import joblib
+
+        bt = d / BERTOPIC_DIR
+        bt.mkdir()
+        if self._bertopic is not None and hasattr(self._bertopic, "c_tf_idf_"):
+            _save_bertopic(self._bertopic, bt, self.topic_embeddings)
+        elif self._source is not None:
+            for f in sorted((self._source / BERTOPIC_DIR).iterdir()):
+                shutil.copy2(f, bt / f.name)
+        else:
+            raise TopicModelError("nothing to save: the model was neither fitted nor loaded")
+        joblib.dump(self.embedder, d / EMBEDDER, compress=3)
+        table = {"topics": self._table, "temperature": self.temperature, "min_similarity": self.min_similarity}
+        (d / TABLE).write_text(json.dumps(table, ensure_ascii=False, indent=1), "utf-8")
+        (d / CARD).write_text(self._card(), "utf-8")
+        files = sorted(p for p in d.rglob("*") if p.is_file())
+        manifest = {
+            "format": FORMAT,
+            "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
+            "params": self.params,
+            "n_topics": sum(1 for t in self.topic_ids if t != NO_TOPIC),
+            "versions": _versions(),
+            "files": {p.relative_to(d).as_posix(): _sha256(p) for p in files},
+        }
+        (d / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
+
+    def _card(self) -> str:
+        p = self.params
+        rows = "\n".join(
+            f"| {t['id']} | `{t['label']}` | {t['size']} | {', '.join(t['terms'][:6])} | {t['first_seen'] or ''} | {t['last_seen'] or ''} |"
+            for t in self._table
+        )
+        return (
+            "# Topic model\n\n"
+            f"BERTopic fitted offline on {p.get('n_docs')} records ({p.get('n_dated')} dated) with a "
+            "scikit-learn embedding (TF-IDF over the bilingual tokenizer, TruncatedSVD, L2 norm), "
+            f"{p.get('reduction')} + hdbscan, min_topic_size={p.get('min_topic_size')}, seed={p.get('seed')}.\n\n"
+            "Load with `classify.topics.TopicModel.load(dir)`; files are checked against `manifest.json`.\n\n"
+            "| id | label | size | top terms | first seen | last seen |\n|---|---|---|---|---|---|\n"
+            f"{rows}\n"
+        )
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> TopicModel:
+        """Load a saved model (default: ``models/topics``), checking every file against the manifest."""
+        from classify.paths import default_topic_dir
+
+        d = Path(path) if path is not None else default_topic_dir()
+        if not d.is_dir():
+            raise TopicModelError(f"no topic model at {d}: fit one with `classify topics fit -o {d}`")
+        try:
+            manifest = json.loads((d / MANIFEST).read_text("utf-8"))
+        except FileNotFoundError as e:
+            raise TopicModelError(f"{d} is not a topic model: {MANIFEST} is missing") from e
+        except (OSError, ValueError) as e:
+            raise TopicModelError(f"unreadable {d / MANIFEST}: {e}") from e
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise TopicModelError(f"{d} is not a {FORMAT} topic model (format {manifest.get('format')!r})"
+                                  if isinstance(manifest, dict) else f"unreadable {d / MANIFEST}")
+        files = manifest.get("files") or {}
+        for required in (TABLE, EMBEDDER, f"{BERTOPIC_DIR}/{EMB_FILE}"):
+            if required not in files:
+                raise TopicModelError(f"{d}: manifest does not list {required}")
+        for name, digest in files.items():
+            f = d / name
+            if not f.is_file():
+                raise TopicModelError(f"{d}: file {name} is missing")
+            if _sha256(f) != digest:
+                raise TopicModelError(f"{d}: file {name} does not match its sha256 in the manifest (corrupt or edited)")
+        try:
+            import joblib
+
+            table = json.loads((d / TABLE).read_text("utf-8"))
+            embedder = joblib.load(d / EMBEDDER)
+            tensors = read_safetensors(d / BERTOPIC_DIR / EMB_FILE)
+            emb = tensors["topic_embeddings"]
+        except Exception as e:  # noqa: BLE001 - any failure here means an unreadable model
+            raise TopicModelError(f"{d}: cannot read the model files: {e}") from e
+        if emb.shape[0] != len(table["topics"]):
+            raise TopicModelError(f"{d}: {emb.shape[0]} topic embeddings for {len(table['topics'])} topics")
+        tm = cls(embedder, emb, table["topics"], manifest.get("params", {}),
+                 float(table["temperature"]), float(table["min_similarity"]))
+        tm._source = d
+        return tm
+
+
+def _save_bertopic(model: Any, d: Path, topic_embeddings: np.ndarray) -> None:
+    """BERTopic's safetensors layout, written without the safetensors package."""
+    from bertopic import _save_utils as su
+
+    write_safetensors(d / EMB_FILE, {"topic_embeddings": np.asarray(topic_embeddings, dtype=np.float32)})
+    su.save_topics(model=model, path=d / "topics.json")
+    su.save_config(model=model, path=d / "config.json", embedding_model=None)
+    c = model.c_tf_idf_
+    write_safetensors(d / CTFIDF_FILE, {
+        "indptr": c.indptr.astype(np.int64), "indices": c.indices.astype(np.int64),
+        "data": c.data.astype(np.float64), "shape": np.array(c.shape, dtype=np.int64),
+        "diag": np.asarray(model.ctfidf_model._idf_diag.data, dtype=np.float64),
+    })
+    su.save_ctfidf_config(model=model, path=d / "ctfidf_config.json")
+
+
+def _load_bertopic(d: Path, embedder: Any) -> Any:
+    """A BERTopic object from the saved layout, with the embedder and tokenizer restored."""
+    import bertopic._bertopic as bb
+    from bertopic import _save_utils as su
+
+    topics = su.load_cfg_from_json(d / "topics.json")
+    params = su.load_cfg_from_json(d / "config.json")
+    tensors = read_safetensors(d / EMB_FILE)
+    ctfidf = read_safetensors(d / CTFIDF_FILE) if (d / CTFIDF_FILE).is_file() else None
+    cfg = su.load_cfg_from_json(d / "ctfidf_config.json") if (d / "ctfidf_config.json").is_file() else None
+    model = bb._create_model_from_files(topics, params, tensors, ctfidf, cfg, None, warn_no_backend=False)
+    from bertopic.backend._utils import select_backend
+
+    model.embedding_model = select_backend(embedder)
+    # safetensors keeps the vocabulary but not the callable tokenizer: put it back.
+    model.vectorizer_model.set_params(tokenizer=topic_tokenize, token_pattern=None)
+    return model
