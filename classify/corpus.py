@@ -194,6 +194,8 @@ def _tn_kind(text: str) -> str:
             return lab.split()[0].lower()
     if DATELINE_RE.match(text):
         return "dateline"
+    if SOURCED_RE.search(text) and not SOURCED_RE.search(text).group(1).endswith("."):
+        return "sourced"
     words = text.split()
     if len(words) <= 22 and not re.search(r"[.!”\"…:]$", text) and not (text.endswith("?") and len(words) > 15):
         return "heading"
@@ -202,8 +204,6 @@ def _tn_kind(text: str) -> str:
     m = LABEL_RE.match(text)
     if m and len(m.group(1).split()) <= 4:
         return "sublabel"
-    if SOURCED_RE.search(text) and not SOURCED_RE.search(text).group(1).endswith("."):
-        return "sourced"
     return "plain"
 
 

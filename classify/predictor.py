@@ -117,6 +117,7 @@ class Predictor:
             batch = tokenize_batch([a.title for a in good], [a.text for a in good])
             Ps, Pt, X = self.classifier.predict(batch)
             D = self.classifier.sectors.decide(Ps)
+            T = self.classifier.tone.decide(Pt)
             topic_rows = self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
             for k, a in enumerate(good):
                 companies = []
@@ -125,7 +126,7 @@ class Predictor:
                         companies.append(value)
                 order = np.argsort(-Ps[k])
                 sectors = [SECTORS[j] for j in order if D[k, j]]
-                tone_k = int(Pt[k].argmax())
+                tone_k = int(T[k])
                 tag = Tag(
                     id=a.id,
                     sectors=sectors,

@@ -1,0 +1,130 @@
+"""Models: thresholds, CV on held-out folds, determinism, bundle round trip and tamper refusal."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from classify.bundle import BundleError, load_bundle
+from classify.features import SECTORS, TONES, tokenize_batch
+from classify.models import best_threshold, cross_validate, strata, targets
+from classify.predictor import Predictor
+from helpers import synthetic_examples, train_tiny_bundle, write_labels
+
+
+def test_best_threshold_maximises_f1() -> None:
+    y = np.array([0, 0, 0, 1, 1, 1])
+    p = np.array([0.1, 0.2, 0.55, 0.6, 0.7, 0.9])
+    t = best_threshold(y, p)
+    assert 0.55 < t <= 0.6
+    assert best_threshold(np.zeros(4, dtype=int), np.ones(4)) == 0.5
+
+
+def test_cv_is_held_out_and_learns(tmp_path: Path) -> None:
+    from classify.labels import check
+
+    ex, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
+    Y, y = targets(ex)
+    batch = tokenize_batch([e.title for e in ex], [e.text for e in ex])
+    r = cross_validate(batch, Y, y, n_splits=3, n_repeats=1, seed=0)
+    assert r["sectors"]["macro_f1"] > 0.8  # the synthetic sectors are easy, but only if the model learns
+    # shuffled labels: held-out scores must collapse (a model scored on its training data would not)
+    rng = np.random.default_rng(0)
+    rs = cross_validate(batch, Y[rng.permutation(len(Y))], y, n_splits=3, n_repeats=1, seed=0)
+    assert rs["sectors"]["macro_f1"] < r["sectors"]["macro_f1"] - 0.3
+    assert r["oof"]["sector_proba"].shape == Y.shape
+
+
+def test_strata_has_enough_members() -> None:
+    Y = np.array([[1, 0], [1, 0], [0, 1], [1, 0], [1, 0], [0, 1]])
+    y = np.array([3, 3, 0, 3, 3, 3])
+    key = strata(Y, y, 2)
+    _, counts = np.unique(key, return_counts=True)
+    assert counts.min() >= 2
+
+
+def test_bundle_round_trip_and_manifest(tiny_bundle: Path) -> None:
+    clf, man = load_bundle(tiny_bundle)
+    assert man["labels"]["sectors"] == list(SECTORS) and man["labels"]["tones"] == list(TONES)
+    assert set(man["files"]) == {"model.joblib", "MODEL_CARD.md"}
+    assert man["metrics"]["scheme"].startswith("1x repeated stratified 3-fold")
+    assert "## Candidate comparison" in (tiny_bundle / "MODEL_CARD.md").read_text(encoding="utf-8")
+    p = Predictor.load(tiny_bundle)
+    tags = p.predict(["Bitcoin miners moved rigs abroad as crypto prices fell, regulators fined them",
+                      "大模型公司发布新的AI聊天机器人"])
+    assert "crypto" in tags[0].sectors and "ai" in tags[1].sectors
+    for t in tags:
+        assert set(t.sector_scores) == set(SECTORS) and abs(sum(t.tone_scores.values()) - 1) < 1e-3  # scores are rounded to 4 places
+        assert -1 <= t.tone_index <= 1 and t.model == p.model_id
+
+
+def test_tampered_or_truncated_bundle_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_bundle, bad)
+    with open(bad / "model.joblib", "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"\x00\x01\x02")
+    with pytest.raises(BundleError, match="does not match its sha256"):
+        Predictor.load(bad)
+    shutil.copytree(tiny_bundle, tmp_path / "trunc")
+    (tmp_path / "trunc" / "model.joblib").write_bytes((tiny_bundle / "model.joblib").read_bytes()[:1000])
+    with pytest.raises(BundleError):
+        Predictor.load(tmp_path / "trunc")
+    shutil.copytree(tiny_bundle, tmp_path / "labels")
+    man = json.loads((tmp_path / "labels" / "manifest.json").read_text())
+    man["labels"]["sectors"] = man["labels"]["sectors"][:-1]
+    (tmp_path / "labels" / "manifest.json").write_text(json.dumps(man))
+    with pytest.raises(BundleError, match="another label set"):
+        Predictor.load(tmp_path / "labels")
+    with pytest.raises(BundleError, match="not found"):
+        Predictor.load(tmp_path / "nothing")
+
+
+def test_same_labels_and_seed_give_identical_predictions(tmp_path: Path, tiny_bundle: Path) -> None:
+    other = train_tiny_bundle(tmp_path, seed=0)
+    texts = ["比特币矿工迁移矿机", "the chipmaker expanded its wafer foundry", "动物园的大熊猫"]
+    a = [t.to_dict() for t in Predictor.load(tiny_bundle).predict(texts)]
+    b = [t.to_dict() for t in Predictor.load(other).predict(texts)]
+    for x, y in zip(a, b, strict=True):
+        x.pop("model"), y.pop("model")
+    assert a == b
+
+
+def test_predict_keeps_order_and_errors_in_place(tiny_bundle: Path) -> None:
+    p = Predictor.load(tiny_bundle)
+    tags = p.predict([{"id": "a", "text": "game players"}, {"id": "b"}, 42, "plain text", {"id": "e", "text": ""}])
+    assert [t.id for t in tags][:2] == ["a", "b"] and tags[3].id.startswith("sha-")
+    assert [bool(t.error) for t in tags] == [False, True, True, False, True]
+    assert tags[1].sectors is None and tags[1].line == 2
+
+
+def test_predict_stream_batches_and_threads(tiny_bundle: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = Predictor.load(tiny_bundle)
+    texts = [f"比特币 挖矿 {i}" if i % 2 else f"new mobile game {i}" for i in range(50)]
+    serial = [t.to_dict() for t in p.predict_stream(texts, batch_size=7)]
+    assert len(serial) == 50
+    with ThreadPoolExecutor(4) as ex:
+        par = list(ex.map(lambda t: p.predict([t])[0].to_dict(), texts))
+    assert par == serial
+
+
+def test_explain_lists_terms(tiny_bundle: Path) -> None:
+    t = Predictor.load(tiny_bundle).predict(["bitcoin miners moved rigs abroad as crypto prices fell"],
+                                            explain=True)[0]
+    terms = [w for w, _ in t.explain["sectors"]["crypto"]]
+    assert any("bitcoin" in w or "crypto" in w or "miners" in w for w in terms)
+
+
+def test_import_classify_is_light() -> None:
+    code = ("import sys, classify; from classify import Predictor; import classify.predictor, classify.cli;"
+            "bad=[m for m in ('bertopic','umap','hdbscan','torch') if m in sys.modules]; print(bad)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
