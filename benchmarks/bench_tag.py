@@ -37,7 +37,13 @@ def make_inputs(tmp: Path, n_seed: int) -> dict[str, Path]:
     with open(out, "w", encoding="utf-8") as fh:
         for i in range(n_seed):
             r = seeds[i % len(seeds)]
-            fh.write(json.dumps({"id": f"{r['id']}-{i}", "title": r["title"], "text": r["text"]}, ensure_ascii=False) + "\n")
+            fh.write(
+                json.dumps(
+                    {"id": f"{r['id']}-{i}", "title": r["title"], "text": r["text"]},
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     return {"36kr": KR, "seeds": out}
 
 
@@ -49,7 +55,9 @@ def child(kind: str, path: str, limit: int, jobs: int) -> None:
             if i >= limit:
                 break
             r = json.loads(line)
-            texts.append(((r.get("title") or "") + "\n" + r["text"]) if kind != "floor_jieba" else r["text"])
+            texts.append(
+                ((r.get("title") or "") + "\n" + r["text"]) if kind != "floor_jieba" else r["text"]
+            )
     n = len(texts)
     if kind == "floor_jieba":
         import jieba
@@ -82,13 +90,26 @@ def child(kind: str, path: str, limit: int, jobs: int) -> None:
         t = time.perf_counter()
         tag_records(p, [str(sub)], os.devnull, "jsonl", jobs=jobs, log=lambda m: None)
         dt = time.perf_counter() - t
-    print(json.dumps({"kind": kind, "n": n, "seconds": round(dt, 3), "rps": round(n / dt, 1),
-                      "peak_rss_mb": round(peak_rss_mb(), 1)}))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "n": n,
+                "seconds": round(dt, 3),
+                "rps": round(n / dt, 1),
+                "peak_rss_mb": round(peak_rss_mb(), 1),
+            }
+        )
+    )
 
 
 def run(kind: str, path: Path, limit: int, jobs: int = 1) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(limit), str(jobs)],
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path), str(limit), str(jobs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -100,26 +121,38 @@ def main() -> None:
     n_seed = 2_000 if quick else 20_000
     with tempfile.TemporaryDirectory() as tmp:
         inputs = make_inputs(Path(tmp), n_seed)
-        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+        )
         rows = []
-        for label, path, n, floor in (("36Kr headlines (zh)", inputs["36kr"], n_kr, "floor_jieba"),
-                                      ("seed items replayed (en)", inputs["seeds"], n_seed, "floor_tfidf")):
+        for label, path, n, floor in (
+            ("36Kr headlines (zh)", inputs["36kr"], n_kr, "floor_jieba"),
+            ("seed items replayed (en)", inputs["seeds"], n_seed, "floor_tfidf"),
+        ):
             f = run(floor, path, n)
             t1 = run("tag", path, n, 1)
             t2 = run("tag", path, n, 2)
             rows.append((label, f, t1, t2))
-        print(f"\n{'input':28s} {'records':>8s} {'floor rec/s':>12s} {'tag rec/s (1 job)':>18s} {'ratio floor/tag':>16s} "
-              f"{'tag rec/s (2 jobs)':>19s} {'peak RSS tag (MB)':>18s} {'peak RSS floor (MB)':>20s}")
+        print(
+            f"\n{'input':28s} {'records':>8s} {'floor rec/s':>12s} {'tag rec/s (1 job)':>18s} {'ratio floor/tag':>16s} "
+            f"{'tag rec/s (2 jobs)':>19s} {'peak RSS tag (MB)':>18s} {'peak RSS floor (MB)':>20s}"
+        )
         for label, f, t1, t2 in rows:
-            print(f"{label:28s} {t1['n']:8d} {f['rps']:12.0f} {t1['rps']:18.0f} {f['rps'] / t1['rps']:16.2f} "
-                  f"{t2['rps']:19.0f} {t1['peak_rss_mb']:18.0f} {f['peak_rss_mb']:20.0f}")
-        print("\nfloor: 36Kr = bare jieba.lcut per headline; seeds = bare TfidfVectorizer(ngram_range=(1, 2)).transform.")
+            print(
+                f"{label:28s} {t1['n']:8d} {f['rps']:12.0f} {t1['rps']:18.0f} {f['rps'] / t1['rps']:16.2f} "
+                f"{t2['rps']:19.0f} {t1['peak_rss_mb']:18.0f} {f['peak_rss_mb']:20.0f}"
+            )
+        print(
+            "\nfloor: 36Kr = bare jieba.lcut per headline; seeds = bare TfidfVectorizer(ngram_range=(1, 2)).transform."
+        )
         print("ratio < 1.5 meets the target (tagging within 1.5x of the floor).")
         # memory vs input size (headlines), one process each
         sizes = [5_000, 20_000, n_kr] if not quick else [2_000, 10_000]
         mem = [run("tag", inputs["36kr"], s, 1) for s in sizes]
-        print("\npeak RSS of `tag` by input size (36Kr headlines): " +
-              ", ".join(f"{m['n']:,} -> {m['peak_rss_mb']:.0f} MB" for m in mem))
+        print(
+            "\npeak RSS of `tag` by input size (36Kr headlines): "
+            + ", ".join(f"{m['n']:,} -> {m['peak_rss_mb']:.0f} MB" for m in mem)
+        )
 
 
 if __name__ == "__main__":

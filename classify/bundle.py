@@ -62,6 +62,7 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    os.chmod(tmp, 0o755)  # mkdtemp makes it owner-only; a bundle is meant to be shared
     try:
         joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
         (tmp / CARD).write_text(card, encoding="utf-8")
@@ -69,7 +70,11 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
         full = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
-            "labels": {"sectors": list(SECTORS), "tones": list(TONES), "guidelines": GUIDELINE_VERSION},
+            "labels": {
+                "sectors": list(SECTORS),
+                "tones": list(TONES),
+                "guidelines": GUIDELINE_VERSION,
+            },
             "packages": package_versions(),
             **manifest,
             "files": files,
@@ -116,14 +121,18 @@ def verify(bundle_dir: str | Path) -> dict:
         if not p.is_file():
             raise BundleError(f"bundle {d} is incomplete: {name} is missing")
         if sha256_file(p) != digest:
-            raise BundleError(f"bundle {d} failed verification: {name} does not match its sha256 in the manifest")
+            raise BundleError(
+                f"bundle {d} failed verification: {name} does not match its sha256 in the manifest"
+            )
     labels = man.get("labels", {})
     if labels.get("sectors") != list(SECTORS) or labels.get("tones") != list(TONES):
         raise BundleError(
             f"bundle {d} was trained for another label set (sectors/tones differ from guidelines {GUIDELINE_VERSION})"
         )
     if labels.get("guidelines") != GUIDELINE_VERSION:
-        raise BundleError(f"bundle {d} uses guidelines {labels.get('guidelines')}, this code expects {GUIDELINE_VERSION}")
+        raise BundleError(
+            f"bundle {d} uses guidelines {labels.get('guidelines')}, this code expects {GUIDELINE_VERSION}"
+        )
     return man
 
 

@@ -24,7 +24,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 labels_app = typer.Typer(help="Validate, count and extend the labelled data.", no_args_is_help=True)
-topics_app = typer.Typer(help="Fit and inspect the BERTopic theme model (offline).", no_args_is_help=True)
+topics_app = typer.Typer(
+    help="Fit and inspect the BERTopic theme model (offline).", no_args_is_help=True
+)
 app.add_typer(labels_app, name="labels")
 app.add_typer(topics_app, name="topics")
 
@@ -47,8 +49,13 @@ def not_built(name: str, issue: str) -> typer.Exit:
 
 @app.command()
 def corpus(
-    seeds: Annotated[Path | None, typer.Argument(help="Directory of raw seed .txt files (default: the shipped seeds/).")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output JSONL (default: stdout).")] = None,
+    seeds: Annotated[
+        Path | None,
+        typer.Argument(help="Directory of raw seed .txt files (default: the shipped seeds/)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Output JSONL (default: stdout).")
+    ] = None,
 ) -> None:
     """Segment the raw seed documents into item-level Article records (JSONL).
 
@@ -86,22 +93,51 @@ def _corpora(corpus: list[Path] | None) -> list[str]:
     return default_corpora()
 
 
-LabelsOpt = Annotated[list[Path] | None, typer.Option("--labels", "-l", help="Label file or directory (repeatable; later files win for a repeated id).")]
-CorpusOpt = Annotated[list[Path] | None, typer.Option("--corpus", "-c", help="Corpus JSONL resolving id-only labels (repeatable; default: ../shared/corpora/*.jsonl).")]
-ModelOpt = Annotated[Path | None, typer.Option("--model", "-m", help="Model bundle directory (default: models/default).")]
+LabelsOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--labels",
+        "-l",
+        help="Label file or directory (repeatable; later files win for a repeated id).",
+    ),
+]
+CorpusOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--corpus",
+        "-c",
+        help="Corpus JSONL resolving id-only labels (repeatable; default: ../shared/corpora/*.jsonl).",
+    ),
+]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option("--model", "-m", help="Model bundle directory (default: models/default)."),
+]
 
 
 @app.command()
 def train(
     labels: LabelsOpt = None,
     corpus: CorpusOpt = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Bundle directory to write (default: models/default).")] = None,
-    seed: Annotated[int, typer.Option(help="Random seed: same labels + seed give identical predictions.")] = 0,
-    candidate: Annotated[list[str] | None, typer.Option(help="Candidate design(s) to compare (default: all).")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Bundle directory to write (default: models/default)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: same labels + seed give identical predictions.")
+    ] = 0,
+    candidate: Annotated[
+        list[str] | None, typer.Option(help="Candidate design(s) to compare (default: all).")
+    ] = None,
     folds: Annotated[int, typer.Option(help="CV folds.")] = 5,
     repeats: Annotated[int, typer.Option(help="CV repeats.")] = 3,
-    holdout: Annotated[float, typer.Option(help="Keep this fraction of labels out of training (0 = none).")] = 0.0,
-    holdout_file: Annotated[Path | None, typer.Option(help="Where to write the held-out labels (for `classify evaluate`).")] = None,
+    holdout: Annotated[
+        float, typer.Option(help="Keep this fraction of labels out of training (0 = none).")
+    ] = 0.0,
+    holdout_file: Annotated[
+        Path | None,
+        typer.Option(help="Where to write the held-out labels (for `classify evaluate`)."),
+    ] = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel CV fits.")] = 2,
 ) -> None:
     """Train sector + tone models from labelled files; print CV metrics; write a bundle atomically.
@@ -116,16 +152,35 @@ def train(
     try:
         if holdout > 0:
             label_paths = _split_holdout(label_paths, corpora, holdout, seed, holdout_file)
-        man = run_train(label_paths, corpora, out, seed=seed, candidates=candidate, n_splits=folds,
-                        n_repeats=repeats, n_jobs=jobs, log=log)
+        man = run_train(
+            label_paths,
+            corpora,
+            out,
+            seed=seed,
+            candidates=candidate,
+            n_splits=folds,
+            n_repeats=repeats,
+            n_jobs=jobs,
+            log=log,
+        )
     except (TrainingError, FileNotFoundError) as e:
         raise fail(str(e)) from e
     log(metrics_table(man["metrics"]))
-    print(json.dumps({"model": str(out or paths.default_model_dir()), "candidate": man["candidate"],
-                      "comparison": man["comparison"]}, ensure_ascii=False))
+    print(
+        json.dumps(
+            {
+                "model": str(out or paths.default_model_dir()),
+                "candidate": man["candidate"],
+                "comparison": man["comparison"],
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
-def _split_holdout(label_paths: list[str], corpora: list[str], fraction: float, seed: int, out: Path | None) -> list[str]:
+def _split_holdout(
+    label_paths: list[str], corpora: list[str], fraction: float, seed: int, out: Path | None
+) -> list[str]:
     """Write a stratified held-out split and a training file; returns the training label path."""
     import tempfile
 
@@ -161,7 +216,12 @@ def _split_holdout(label_paths: list[str], corpora: list[str], fraction: float, 
 
 @app.command()
 def evaluate(
-    gold: Annotated[Path, typer.Argument(help="Gold labels (JSONL: id + sectors + tone, with text or resolvable via --corpus).")],
+    gold: Annotated[
+        Path,
+        typer.Argument(
+            help="Gold labels (JSONL: id + sectors + tone, with text or resolvable via --corpus)."
+        ),
+    ],
     model: ModelOpt = None,
     corpus: CorpusOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -190,7 +250,12 @@ def evaluate(
 
     D = np.array([[s in t.sectors for s in SECTORS] for t in tags], dtype=int)
     pred = np.array([TONES.index(t.tone) for t in tags])
-    res = {"model": str(p.path), "n": len(examples), "sectors": sector_metrics(Y, D), "tone": tone_metrics(y, pred)}
+    res = {
+        "model": str(p.path),
+        "n": len(examples),
+        "sectors": sector_metrics(Y, D),
+        "tone": tone_metrics(y, pred),
+    }
     if as_json:
         print(json.dumps(res, ensure_ascii=False, indent=2))
         return
@@ -206,11 +271,19 @@ def _print_metrics(res: dict) -> None:
     for c in ("label", "precision", "recall", "F1", "support"):
         t.add_column(c, justify="right" if c != "label" else "left")
     for lab, v in res["sectors"]["per_label"].items():
-        t.add_row(lab, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}", str(v["support"]))
+        t.add_row(
+            lab, f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}", str(v["support"])
+        )
     t.add_row("sector macro-F1", "", "", f"{res['sectors']['macro_f1']:.3f}", "", style="bold")
     t.add_row("sector micro-F1", "", "", f"{res['sectors']['micro_f1']:.3f}", "", style="bold")
     for lab, v in res["tone"]["per_label"].items():
-        t.add_row(f"tone: {lab}", f"{v['precision']:.2f}", f"{v['recall']:.2f}", f"{v['f1']:.2f}", str(v["support"]))
+        t.add_row(
+            f"tone: {lab}",
+            f"{v['precision']:.2f}",
+            f"{v['recall']:.2f}",
+            f"{v['f1']:.2f}",
+            str(v["support"]),
+        )
     t.add_row("tone macro-F1 (t/e/n)", "", "", f"{res['tone']['macro_f1']:.3f}", "", style="bold")
     con.print(t)
     c = Table(title="tone confusion (rows: true, columns: predicted)")
@@ -225,15 +298,37 @@ def _print_metrics(res: dict) -> None:
 
 @app.command()
 def tag(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Input files (.jsonl[.gz], .csv, .parquet, .txt, a directory) or '-' for JSONL on stdin. Default: the seed corpus.")] = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="Output file (default: JSONL on stdout).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="jsonl | csv | parquet (default: from -o's name).")] = None,
-    topics: Annotated[bool, typer.Option("--topics", help="Add the topic of each article (topic model in models/topics).")] = False,
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Input files (.jsonl[.gz], .csv, .parquet, .txt, a directory) or '-' for JSONL on stdin. Default: the seed corpus."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Output file (default: JSONL on stdout).")
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", help="jsonl | csv | parquet (default: from -o's name)."),
+    ] = None,
+    topics: Annotated[
+        bool,
+        typer.Option(
+            "--topics", help="Add the topic of each article (topic model in models/topics)."
+        ),
+    ] = False,
     model: ModelOpt = None,
     engine: Annotated[str, typer.Option(help="local | dask")] = "local",
-    explain: Annotated[bool, typer.Option("--explain", help="Add the top weighted terms behind each sector and the tone.")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Add the top weighted terms behind each sector and the tone."
+        ),
+    ] = False,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Worker processes.")] = 1,
-    batch_size: Annotated[int, typer.Option(help="Records per batch (memory is bounded by this).")] = 512,
+    batch_size: Annotated[
+        int, typer.Option(help="Records per batch (memory is bounded by this).")
+    ] = 512,
 ) -> None:
     """Tag articles in batch: one Tag per input record, in order; bad records get an error field.
 
@@ -249,7 +344,9 @@ def tag(
         raise not_built("tag --engine dask", "the scale-out issue")
     if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):
         raise fail(f"unknown format {fmt!r}: choose jsonl, csv or parquet")
-    if (fmt == "parquet" or (out and str(out).endswith(".parquet"))) and (out is None or str(out) == "-"):
+    if (fmt == "parquet" or (out and str(out).endswith(".parquet"))) and (
+        out is None or str(out) == "-"
+    ):
         raise fail("Parquet output needs -o FILE.parquet")
     try:
         predictor = Predictor.load(model)
@@ -261,8 +358,18 @@ def tag(
         except Exception as e:  # noqa: BLE001 - any failure to load the topic model is a usage error
             raise fail(f"cannot load the topic model: {e}") from e
     try:
-        stats = tag_records(predictor, inputs or [], out, fmt, explain=explain, topics=topics, jobs=jobs,
-                            batch_size=batch_size, model_path=model, log=log)
+        stats = tag_records(
+            predictor,
+            inputs or [],
+            out,
+            fmt,
+            explain=explain,
+            topics=topics,
+            jobs=jobs,
+            batch_size=batch_size,
+            model_path=model,
+            log=log,
+        )
     except (FileNotFoundError, ValueError) as e:
         raise fail(str(e)) from e
     log(f"{stats['records']} records tagged, {stats['errors']} with errors")
@@ -272,7 +379,10 @@ def tag(
 
 @labels_app.command("check")
 def labels_check(
-    paths_: Annotated[list[Path] | None, typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/).")] = None,
+    paths_: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/)."),
+    ] = None,
     corpus: CorpusOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
 ) -> None:
@@ -283,23 +393,36 @@ def labels_check(
     from classify.labels import check
 
     try:
-        examples, problems = check([str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus))
+        examples, problems = check(
+            [str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus)
+        )
     except FileNotFoundError as e:
         raise fail(str(e)) from e
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
-        print(json.dumps({"examples": len(examples), "problems": [vars(p) for p in problems]}, ensure_ascii=False, indent=1))
+        print(
+            json.dumps(
+                {"examples": len(examples), "problems": [vars(p) for p in problems]},
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
     else:
         for p in problems:
             print(str(p))
-        log(f"{len(examples)} examples checked: {len(errors)} errors, {len(problems) - len(errors)} warnings")
+        log(
+            f"{len(examples)} examples checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
+        )
     if errors:
         raise typer.Exit(EXIT_RECORD_ERRORS)
 
 
 @labels_app.command("stats")
 def labels_stats(
-    paths_: Annotated[list[Path] | None, typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/).")] = None,
+    paths_: Annotated[
+        list[Path] | None,
+        typer.Argument(metavar="PATHS", help="Label files or directories (default: labels/)."),
+    ] = None,
     corpus: CorpusOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
 ) -> None:
@@ -310,7 +433,9 @@ def labels_stats(
     from classify.labels import check, stats
 
     try:
-        examples, _ = check([str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus))
+        examples, _ = check(
+            [str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus)
+        )
     except FileNotFoundError as e:
         raise fail(str(e)) from e
     st = stats(examples)
@@ -321,8 +446,13 @@ def labels_stats(
     from rich.table import Table
 
     con = Console()
-    for key, title in (("sectors", "sector positives"), ("tones", "tones"), ("sources", "sources"),
-                       ("files", "files"), ("years", "years")):
+    for key, title in (
+        ("sectors", "sector positives"),
+        ("tones", "tones"),
+        ("sources", "sources"),
+        ("files", "files"),
+        ("years", "years"),
+    ):
         t = Table(title=f"{title} ({st['examples']} examples)")
         t.add_column(key[:-1] if key.endswith("s") else key)
         t.add_column("count", justify="right")
@@ -330,7 +460,10 @@ def labels_stats(
             t.add_row(k, str(v))
         con.print(t)
 
-@labels_app.command("suggest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+
+@labels_app.command(
+    "suggest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
+)
 def labels_suggest() -> None:
     """Suggest the unlabelled articles whose labels would help the model most."""
     raise not_built("labels suggest", "the retraining issue")

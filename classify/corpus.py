@@ -127,7 +127,9 @@ class YearCursor:
         self.cursor: dt.date | None = None
         self.slack = dt.timedelta(days=slack_days)
 
-    def resolve(self, m: int, d: int, year: int | None = None, cap: int | None = None) -> dt.date | None:
+    def resolve(
+        self, m: int, d: int, year: int | None = None, cap: int | None = None
+    ) -> dt.date | None:
         """``cap``: a story is at most a year newer than the latest year it names."""
         if year is not None:
             return _safe_date(year, m, d)
@@ -197,7 +199,11 @@ def _tn_kind(text: str) -> str:
     if SOURCED_RE.search(text) and not SOURCED_RE.search(text).group(1).endswith("."):
         return "sourced"
     words = text.split()
-    if len(words) <= 22 and not re.search(r"[.!”\"…:]$", text) and not (text.endswith("?") and len(words) > 15):
+    if (
+        len(words) <= 22
+        and not re.search(r"[.!”\"…:]$", text)
+        and not (text.endswith("?") and len(words) > 15)
+    ):
         return "heading"
     if text.endswith(":"):
         return "lead_in"  # introduces a list or quote that follows; never opens a story
@@ -217,7 +223,9 @@ def _tn_paragraphs(raw: str) -> list[_Para]:
         if not text or any(p.search(text) for p in TN_DROP):
             continue
         # Orphan category labels left over from the feed's navigation (Auto, E-commerce, ...).
-        if re.fullmatch(r"[A-Z][A-Za-z&-]+(?: [A-Z&][A-Za-z&-]+)?", text) and not DATELINE_RE.match(text):
+        if re.fullmatch(r"[A-Z][A-Za-z&-]+(?: [A-Z&][A-Za-z&-]+)?", text) and not DATELINE_RE.match(
+            text
+        ):
             continue
         paras.append(_Para(text, pending_marker, _tn_kind(text)))
         pending_marker = False
@@ -282,17 +290,30 @@ def segment_technode(raw: str, source: str = "TechNode") -> list[Segment]:
         # A marker is not a boundary when it would leave a heading without its body, or
         # when the text after it is a section label (a story never opens with one).
         marker_break = p.marker and not (
-            prev is not None and (prev.kind in ("heading", "dateline") or p.kind in ("sublabel", "why", "details", "context"))
+            prev is not None
+            and (
+                prev.kind in ("heading", "dateline")
+                or p.kind in ("sublabel", "why", "details", "context")
+            )
         )
         summary = p.kind == "plain" and (
             is_intro(i + 1)
-            or (i + 1 < n and paras[i + 1].kind == "sourced" and (p.marker or not newsletter_open(cur)))
+            or (
+                i + 1 < n
+                and paras[i + 1].kind == "sourced"
+                and (p.marker or not newsletter_open(cur))
+            )
         )
         if cur is None or hinted:
-            cur = start("newsletter" if summary else ("roundup" if p.kind == "ednote" else "article"), p,
-                        n_summary=_sentences(p.text))
+            cur = start(
+                "newsletter" if summary else ("roundup" if p.kind == "ednote" else "article"),
+                p,
+                n_summary=_sentences(p.text),
+            )
             continue
-        if summary and (marker_break or cur["kind"] != "newsletter" or cur["items"] or cur.get("intro")):
+        if summary and (
+            marker_break or cur["kind"] != "newsletter" or cur["items"] or cur.get("intro")
+        ):
             cur = start("newsletter", p, n_summary=_sentences(p.text))
             continue
         if marker_break:
@@ -378,7 +399,10 @@ def _technode_segments(stories: list[dict], source: str) -> list[Segment]:
             text = "\n".join(q.text for q in s["paras"])
             lead = [q.text for q in s["paras"][:2] if q.kind == "plain"]
             dates = _dates_in(" ".join(lead), cursor, cap=year_cap(text))
-            seg = Segment(paras=[q.text for q in s["paras"]], kind="brief" if "Why it matters:" in text else "feature")
+            seg = Segment(
+                paras=[q.text for q in s["paras"]],
+                kind="brief" if "Why it matters:" in text else "feature",
+            )
             if dates:
                 seg.date, seg.date_source = max(dates), "lead_date+feed_order"
                 cursor.advance(seg.date)
@@ -421,7 +445,13 @@ def _tn_newsletter(s: dict, cursor: YearCursor, source: str) -> list[Segment]:
     title = f"{name}: week of {week}" if week else name
     parent = content_id("technode", summary)
     if not s["items"]:
-        seg = Segment(paras=[summary], kind="newsletter_summary", title=title, date=date, date_source=date_source)
+        seg = Segment(
+            paras=[summary],
+            kind="newsletter_summary",
+            title=title,
+            date=date,
+            date_source=date_source,
+        )
         seg.meta["source"] = source
         return [seg]
     out = []
@@ -443,7 +473,9 @@ def _tn_roundup(s: dict, cursor: YearCursor, source: str) -> list[Segment]:
     intro_text = " ".join(q.text for q in s["paras"])
     rdates = _dates_in(intro_text, cursor)
     # "for the week of Jan. 31-Feb. 6": the round-up's own date is the week's start.
-    w = WEEK_RE.search(intro_text) or re.search(rf"week of ({_MONTH_RE})\.?\s+(\d{{1,2}})", intro_text)
+    w = WEEK_RE.search(intro_text) or re.search(
+        rf"week of ({_MONTH_RE})\.?\s+(\d{{1,2}})", intro_text
+    )
     md = _month_day(w.group(1), w.group(2)) if w else None
     rdate = cursor.resolve(*md) if md else None
     rdate = rdate or (max(rdates) if rdates else None)
@@ -455,8 +487,14 @@ def _tn_roundup(s: dict, cursor: YearCursor, source: str) -> list[Segment]:
     out = []
     intro = [q.text for q in s["paras"] if q.kind != "lead_in" and q.text != "Editor’s note:"]
     if intro and sum(len(t) for t in intro) > 200:
-        seg = Segment(paras=intro, kind="roundup_intro", date=rdate, date_source="week_of+feed_order" if rdate else None,
-                      parent=parent, parent_title=title or "Round-up")
+        seg = Segment(
+            paras=intro,
+            kind="roundup_intro",
+            date=rdate,
+            date_source="week_of+feed_order" if rdate else None,
+            parent=parent,
+            parent_title=title or "Round-up",
+        )
         seg.meta.update(source=source)
         out.append(seg)
     for item in s["items"]:
@@ -470,7 +508,9 @@ def _tn_roundup(s: dict, cursor: YearCursor, source: str) -> list[Segment]:
         ititle = body[0].text if body and body[0].kind == "heading" else None
         if ititle:
             body = body[1:]
-            ititle = re.sub(r"^[A-Z][A-Za-z ]{2,20} \| ", "", ititle)  # "The Big Sell | ..." column tags
+            ititle = re.sub(
+                r"^[A-Z][A-Za-z ]{2,20} \| ", "", ititle
+            )  # "The Big Sell | ..." column tags
         if not body:
             continue
         seg = Segment(
@@ -501,7 +541,9 @@ def segment_caixin_listing(raw: str, source: str = "Caixin") -> list[Segment]:
     for k, b in enumerate(bylines):
         end = bylines[k + 1] if k + 1 < len(bylines) else len(lines)
         m = BYLINE_RE.match(lines[b])
-        body = [ln for ln in lines[b + 1 : end] if ln and not any(p.search(ln) for p in CAIXIN_DROP)]
+        body = [
+            ln for ln in lines[b + 1 : end] if ln and not any(p.search(ln) for p in CAIXIN_DROP)
+        ]
         date = dt.datetime.strptime(f"{m['date']} {m['time']}", "%b %d, %Y %I:%M %p")
         seg = Segment(paras=body, kind="article", title=titles[k], date=date, date_source="byline")
         seg.meta.update(source=source, author=m["author"].removeprefix("By "), section=m["section"])
@@ -588,7 +630,9 @@ def segment_single(raw: str, source: str = "unknown") -> list[Segment]:
             break
         for sid in re.findall(r"twitter\.com/\w+/status/(\d{15,})", ln):
             tweet_dates.append(_tweet_date(int(sid)))
-        if re.search(r"pic\.twitter\.com|https?://t\.co/|^https?://twitter\.com/", ln) or re.match(r"^— .*\(@\w+\)", ln):
+        if re.search(r"pic\.twitter\.com|https?://t\.co/|^https?://twitter\.com/", ln) or re.match(
+            r"^— .*\(@\w+\)", ln
+        ):
             continue
         paras.append(ln)
     seg = Segment(paras=paras, kind="article")

@@ -51,9 +51,99 @@ _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _TOKEN_RE = re.compile(rf"([{_CJK}]+)|([a-z0-9]+(?:[.\-&'][a-z0-9]+)*)")
 _NUM_RE = re.compile(r"^\d+(?:[.,]\d+)*$")
 ZH_STOPWORDS = frozenset(
-    ["的", "了", "是", "在", "和", "与", "及", "等", "也", "都", "被", "将", "把", "对", "为", "从", "让", "给", "这", "那", "又", "就", "还", "吗", "呢", "吧", "啊", "着", "过", "而", "并", "或", "之", "其", "于", "以", "个", "们", "我", "你", "他", "她", "它", "有", "没", "不", "很", "更", "最", "已", "再", "才", "要", "会", "能", "可", "该", "此", "每", "各", "一", "一个", "这个", "那个", "什么", "如何", "为什么", "怎么", "如果", "因为", "所以", "但是", "然而", "还是", "已经", "可以", "没有", "我们", "你们", "他们", "自己"]
+    [
+        "的",
+        "了",
+        "是",
+        "在",
+        "和",
+        "与",
+        "及",
+        "等",
+        "也",
+        "都",
+        "被",
+        "将",
+        "把",
+        "对",
+        "为",
+        "从",
+        "让",
+        "给",
+        "这",
+        "那",
+        "又",
+        "就",
+        "还",
+        "吗",
+        "呢",
+        "吧",
+        "啊",
+        "着",
+        "过",
+        "而",
+        "并",
+        "或",
+        "之",
+        "其",
+        "于",
+        "以",
+        "个",
+        "们",
+        "我",
+        "你",
+        "他",
+        "她",
+        "它",
+        "有",
+        "没",
+        "不",
+        "很",
+        "更",
+        "最",
+        "已",
+        "再",
+        "才",
+        "要",
+        "会",
+        "能",
+        "可",
+        "该",
+        "此",
+        "每",
+        "各",
+        "一",
+        "一个",
+        "这个",
+        "那个",
+        "什么",
+        "如何",
+        "为什么",
+        "怎么",
+        "如果",
+        "因为",
+        "所以",
+        "但是",
+        "然而",
+        "还是",
+        "已经",
+        "可以",
+        "没有",
+        "我们",
+        "你们",
+        "他们",
+        "自己",
+    ]
 )
-EN_STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {"s", "said", "says", "also", "would", "could", "like"}
+EN_STOPWORDS = frozenset(ENGLISH_STOP_WORDS) | {
+    "s",
+    "said",
+    "says",
+    "also",
+    "would",
+    "could",
+    "like",
+}
 
 _seg_lock = threading.Lock()
 _segmenter = None
@@ -154,6 +244,14 @@ class LexiconIndex:
     max_len: int
     sector_cols: tuple[str, ...]
     entity_kind: dict[str, str]
+    starts: dict[str, tuple[int, ...]] = None  # type: ignore[assignment]  # first token -> phrase lengths, longest first
+
+    def __post_init__(self) -> None:
+        if self.starts is None:
+            starts: dict[str, set[int]] = {}
+            for k in self.phrases:
+                starts.setdefault(k[0], set()).add(len(k))
+            self.starts = {t: tuple(sorted(v, reverse=True)) for t, v in starts.items()}
 
     @classmethod
     def build(cls) -> LexiconIndex:
@@ -187,13 +285,19 @@ class LexiconIndex:
         """(group, value) for every lexicon phrase in the tokens, longest match first, no overlaps."""
         out = []
         i, n = 0, len(tokens)
+        starts, phrases = self.starts, self.phrases
         while i < n:
-            for L in range(min(self.max_len, n - i), 0, -1):
-                hit = self.phrases.get(tuple(tokens[i : i + L]))
-                if hit:
-                    out.extend(hit)
-                    i += L
-                    break
+            lengths = starts.get(tokens[i])
+            if lengths:
+                for L in lengths:
+                    if n - i >= L:
+                        hit = phrases.get(tuple(tokens[i : i + L]))
+                        if hit:
+                            out.extend(hit)
+                            i += L
+                            break
+                else:
+                    i += 1
             else:
                 i += 1
         return out
@@ -215,14 +319,26 @@ def lexicon_index() -> LexiconIndex:
 LEXICON_COLUMNS: tuple[str, ...] = (
     tuple(f"entity:{s}" for s in SECTORS[:-1])
     + tuple(f"term:{s}" for s in SECTORS[:-1])
-    + ("action:tightening", "action:easing", "action:regulatory", "regulator:cn", "regulator:foreign")
+    + (
+        "action:tightening",
+        "action:easing",
+        "action:regulatory",
+        "regulator:cn",
+        "regulator:foreign",
+    )
 )
 
 
-def lexicon_counts(matches: list[tuple[str, str]], entity_sectors: dict[str, tuple[str, ...]],
-                   entity_country: dict[str, str | None]) -> np.ndarray:
+_LEXICON_COL = {c: i for i, c in enumerate(LEXICON_COLUMNS)}
+
+
+def lexicon_counts(
+    matches: list[tuple[str, str]],
+    entity_sectors: dict[str, tuple[str, ...]],
+    entity_country: dict[str, str | None],
+) -> np.ndarray:
     """Dense per-article counts over :data:`LEXICON_COLUMNS`."""
-    col = {c: i for i, c in enumerate(LEXICON_COLUMNS)}
+    col = _LEXICON_COL
     v = np.zeros(len(LEXICON_COLUMNS), dtype=np.float64)
     for group, value in matches:
         if group == "entity":
@@ -265,8 +381,14 @@ class Featurizer(BaseEstimator, TransformerMixin):
     ``fit``/``transform`` take a :class:`Batch` so a batch is tokenized once for all models.
     """
 
-    def __init__(self, ngram_max: int = 2, min_df: int = 2, max_features: int = 60000,
-                 lexicon_weight: float = 0.5, use_lexicon: bool = True) -> None:
+    def __init__(
+        self,
+        ngram_max: int = 2,
+        min_df: int = 2,
+        max_features: int = 60000,
+        lexicon_weight: float = 0.5,
+        use_lexicon: bool = True,
+    ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_features = max_features
@@ -278,8 +400,11 @@ class Featurizer(BaseEstimator, TransformerMixin):
 
     def fit(self, batch: Batch, y: object = None) -> Featurizer:
         self.tfidf_ = TfidfVectorizer(
-            analyzer=self._analyzer(), min_df=self.min_df, max_features=self.max_features,
-            sublinear_tf=True, dtype=np.float32,
+            analyzer=self._analyzer(),
+            min_df=self.min_df,
+            max_features=self.max_features,
+            sublinear_tf=True,
+            dtype=np.float32,
         )
         self.tfidf_.fit(batch.tokens)
         ents = lexicon.entities()
@@ -296,9 +421,16 @@ class Featurizer(BaseEstimator, TransformerMixin):
         if not self.use_lexicon:
             L = sp.csr_matrix((X.shape[0], len(LEXICON_COLUMNS)), dtype=np.float32)
         else:
-            dense = np.vstack(
-                [lexicon_counts(m, self.entity_sectors_, self.entity_country_) for m in batch.matches]
-            ) if batch.matches else np.zeros((0, len(LEXICON_COLUMNS)))
+            dense = (
+                np.vstack(
+                    [
+                        lexicon_counts(m, self.entity_sectors_, self.entity_country_)
+                        for m in batch.matches
+                    ]
+                )
+                if batch.matches
+                else np.zeros((0, len(LEXICON_COLUMNS)))
+            )
             L = sp.csr_matrix((np.log1p(dense) * self.lexicon_weight).astype(np.float32))
         return sp.hstack([X, L], format="csr")
 

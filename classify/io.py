@@ -85,17 +85,26 @@ def article_from_obj(obj: Any, line: int = 0, source: str | None = None) -> Reco
         if isinstance(rid, int | float) and not isinstance(rid, bool):
             rid = str(rid)
         else:
-            return BadRecord(line, f"field 'id' must be a string, got {type(rid).__name__}", source=source)
+            return BadRecord(
+                line, f"field 'id' must be a string, got {type(rid).__name__}", source=source
+            )
     if rid is not None and not rid.strip():
         rid = None
     text = obj.get("text")
     if text is None:
         return BadRecord(line, "missing field 'text'", id=rid, source=source)
     if not isinstance(text, str):
-        return BadRecord(line, f"field 'text' must be a string, got {type(text).__name__}", id=rid, source=source)
+        return BadRecord(
+            line, f"field 'text' must be a string, got {type(text).__name__}", id=rid, source=source
+        )
     title = obj.get("title")
     if title is not None and not isinstance(title, str):
-        return BadRecord(line, f"field 'title' must be a string, got {type(title).__name__}", id=rid, source=source)
+        return BadRecord(
+            line,
+            f"field 'title' must be a string, got {type(title).__name__}",
+            id=rid,
+            source=source,
+        )
     if not text.strip() and not (title or "").strip():
         return BadRecord(line, "empty 'text'", id=rid, source=source)
     warnings: list[str] = []
@@ -137,11 +146,20 @@ def detect_format(path: str | Path) -> str:
     if Path(p).is_dir():
         return "txt"
     name = p.lower().removesuffix(".gz")
-    for ext, fmt in ((".jsonl", "jsonl"), (".ndjson", "jsonl"), (".json", "jsonl"), (".csv", "csv"),
-                     (".parquet", "parquet"), (".pq", "parquet"), (".txt", "txt")):
+    for ext, fmt in (
+        (".jsonl", "jsonl"),
+        (".ndjson", "jsonl"),
+        (".json", "jsonl"),
+        (".csv", "csv"),
+        (".parquet", "parquet"),
+        (".pq", "parquet"),
+        (".txt", "txt"),
+    ):
         if name.endswith(ext):
             return fmt
-    raise ValueError(f"cannot tell the format of {p!r}: use .jsonl, .csv, .parquet, .txt, a directory or '-'")
+    raise ValueError(
+        f"cannot tell the format of {p!r}: use .jsonl, .csv, .parquet, .txt, a directory or '-'"
+    )
 
 
 class _nullctx:
@@ -189,7 +207,9 @@ def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:
     head = buf.peek(65536)[:65536]
     enc = _sniff_encoding(head)
     if enc.startswith("utf-16"):
-        for n, line in enumerate(io.TextIOWrapper(buf, encoding=enc, errors="replace", newline=""), 1):
+        for n, line in enumerate(
+            io.TextIOWrapper(buf, encoding=enc, errors="replace", newline=""), 1
+        ):
             if line.strip():
                 yield n, line, None
         return
@@ -248,7 +268,9 @@ def read_csv(path: str | Path) -> Iterator[Record]:
             if not any(c.strip() for c in row):
                 continue
             if len(row) != len(header):
-                yield BadRecord(row_no, f"CSV row has {len(row)} fields, header has {len(header)}", source=src)
+                yield BadRecord(
+                    row_no, f"CSV row has {len(row)} fields, header has {len(header)}", source=src
+                )
                 continue
             obj = {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}
             yield article_from_obj(obj, row_no, src)
@@ -315,7 +337,11 @@ class JsonlWriter:
             self.fh = out  # type: ignore[assignment]
         else:
             p = str(out)
-            self.fh = gzip.open(p, "wt", encoding="utf-8") if p.endswith(".gz") else open(p, "w", encoding="utf-8")
+            self.fh = (
+                gzip.open(p, "wt", encoding="utf-8")
+                if p.endswith(".gz")
+                else open(p, "w", encoding="utf-8")
+            )
 
     def write_many(self, rows: Iterable[dict]) -> None:
         self.fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
@@ -337,7 +363,10 @@ class CsvWriter:
 
     def write_many(self, rows: Iterable[dict]) -> None:
         for r in rows:
-            flat = {k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v) for k, v in r.items()}
+            flat = {
+                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
+                for k, v in r.items()
+            }
             if self.writer is None:
                 self.writer = csv.DictWriter(self.fh, fieldnames=list(flat), extrasaction="ignore")
                 self.writer.writeheader()
@@ -377,7 +406,9 @@ class ParquetWriter:
                     v = json.dumps(v, ensure_ascii=False)
                 cols[k].append(v)
         schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
-        table = pa.table({k: pa.array(cols[k], type=schema.field(k).type) for k in self.fields}, schema=schema)
+        table = pa.table(
+            {k: pa.array(cols[k], type=schema.field(k).type) for k in self.fields}, schema=schema
+        )
         if self.writer is None:
             self.writer = pq.ParquetWriter(self.path, schema)
         self.writer.write_table(table)

@@ -94,16 +94,32 @@ def read_examples(paths: Iterable[str | Path]) -> tuple[list[Example], list[Prob
                 sectors = obj.get("sectors")
                 tone = obj.get("tone")
                 if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
-                    problems.append(Problem(str(f), n, rid, "'sectors' must be a list of sector ids"))
+                    problems.append(
+                        Problem(str(f), n, rid, "'sectors' must be a list of sector ids")
+                    )
                     continue
                 if not isinstance(tone, str):
                     problems.append(Problem(str(f), n, rid, "'tone' must be one tone id"))
                     continue
-                extra = {k: v for k, v in obj.items() if k not in ("id", "sectors", "tone", "text", "title", "date")}
+                extra = {
+                    k: v
+                    for k, v in obj.items()
+                    if k not in ("id", "sectors", "tone", "text", "title", "date")
+                }
                 text = obj.get("text")
                 examples.append(
-                    Example(rid, sectors, tone, text, obj.get("title"), obj.get("date"), str(f), n, extra,
-                            own_text=bool(text))
+                    Example(
+                        rid,
+                        sectors,
+                        tone,
+                        text,
+                        obj.get("title"),
+                        obj.get("date"),
+                        str(f),
+                        n,
+                        extra,
+                        own_text=bool(text),
+                    )
                 )
     return examples, problems
 
@@ -135,6 +151,7 @@ def validate(examples: list[Example]) -> list[Problem]:
     problems: list[Problem] = []
     seen: dict[str, Example] = {}
     for e in examples:
+
         def bad(msg: str, sev: str = "error", e: Example = e) -> None:
             problems.append(Problem(e.file, e.line, e.id, msg, sev))
 
@@ -151,7 +168,9 @@ def validate(examples: list[Example]) -> list[Problem]:
             if e.tone != "none":
                 bad("a non_tech article's tone is always 'none'")
         if sum(s in SPECIFIC_SECTORS for s in e.sectors) > MAX_SPECIFIC:
-            bad(f"more than {MAX_SPECIFIC} specific sectors: keep the four largest and add cross_sector")
+            bad(
+                f"more than {MAX_SPECIFIC} specific sectors: keep the four largest and add cross_sector"
+            )
         sal = e.extra.get("reg_salience")
         if sal is not None and sal not in SALIENCE:
             bad(f"reg_salience must be one of {list(SALIENCE)}")
@@ -169,7 +188,9 @@ def validate(examples: list[Example]) -> list[Problem]:
     return problems
 
 
-def check(paths: Iterable[str | Path], corpora: Iterable[str | Path] = ()) -> tuple[list[Example], list[Problem]]:
+def check(
+    paths: Iterable[str | Path], corpora: Iterable[str | Path] = ()
+) -> tuple[list[Example], list[Problem]]:
     """Read, resolve and validate label files: what ``classify labels check`` runs."""
     examples, problems = read_examples(paths)
     problems += resolve(examples, corpora)
@@ -204,5 +225,7 @@ def stats(examples: list[Example]) -> dict:
         "sources": dict(Counter(e.source for e in examples).most_common()),
         "files": dict(by_file),
         "years": dict(sorted(year.items())),
-        "sectors_per_example": round(sum(len(e.sectors) for e in examples) / max(1, len(examples)), 3),
+        "sectors_per_example": round(
+            sum(len(e.sectors) for e in examples) / max(1, len(examples)), 3
+        ),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -48,18 +48,27 @@ class Tag:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in SPEC field order; optional fields appear only when set."""
-        d = asdict(self)
-        out = {k: d[k] for k in ("id", "sectors", "sector_scores", "tone", "tone_scores", "tone_index")}
-        out["companies"] = d["companies"]
-        if d["topic"] is not None:
-            out["topic"] = d["topic"]
-        out["model"] = d["model"]
-        out["error"] = d["error"]
-        for k in ("line", "warnings", "explain"):
-            if d[k]:
-                out[k] = d[k]
-        if d["meta"]:
-            out["meta"] = d["meta"]
+        out: dict[str, Any] = {
+            "id": self.id,
+            "sectors": self.sectors,
+            "sector_scores": self.sector_scores,
+            "tone": self.tone,
+            "tone_scores": self.tone_scores,
+            "tone_index": self.tone_index,
+            "companies": self.companies,
+        }
+        if self.topic is not None:
+            out["topic"] = self.topic
+        out["model"] = self.model
+        out["error"] = self.error
+        if self.line is not None:
+            out["line"] = self.line
+        if self.warnings:
+            out["warnings"] = self.warnings
+        if self.explain:
+            out["explain"] = self.explain
+        if self.meta:
+            out["meta"] = self.meta
         return out
 
 
@@ -91,12 +100,20 @@ class Predictor:
 
     # ------------------------------------------------------------------ predicting
 
-    def predict(self, items: Iterable[Any], *, explain: bool = False, topics: bool = False) -> list[Tag]:
+    def predict(
+        self, items: Iterable[Any], *, explain: bool = False, topics: bool = False
+    ) -> list[Tag]:
         """Tags for a list of texts, dicts or Articles, in order (errors in place, never raised)."""
         return list(self.predict_stream(items, batch_size=512, explain=explain, topics=topics))
 
-    def predict_stream(self, records: Iterable[Any], batch_size: int = 512, *, explain: bool = False,
-                       topics: bool = False) -> Iterator[Tag]:
+    def predict_stream(
+        self,
+        records: Iterable[Any],
+        batch_size: int = 512,
+        *,
+        explain: bool = False,
+        topics: bool = False,
+    ) -> Iterator[Tag]:
         """Generator of Tags; reads ``batch_size`` records at a time, so memory stays bounded."""
         it = iter(records)
         n = 0
@@ -107,10 +124,14 @@ class Predictor:
             recs = []
             for obj in chunk:
                 n += 1
-                recs.append(obj if isinstance(obj, Article | BadRecord) else article_from_obj(obj, n))
+                recs.append(
+                    obj if isinstance(obj, Article | BadRecord) else article_from_obj(obj, n)
+                )
             yield from self._predict_batch(recs, explain=explain, topics=topics)
 
-    def _predict_batch(self, recs: list[Article | BadRecord], explain: bool, topics: bool) -> list[Tag]:
+    def _predict_batch(
+        self, recs: list[Article | BadRecord], explain: bool, topics: bool
+    ) -> list[Tag]:
         good = [r for r in recs if isinstance(r, Article)]
         results: dict[int, Tag] = {}
         if good:
@@ -118,22 +139,33 @@ class Predictor:
             Ps, Pt, X = self.classifier.predict(batch)
             D = self.classifier.sectors.decide(Ps)
             T = self.classifier.tone.decide(Pt)
-            topic_rows = self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
+            Ps_r = np.round(Ps, 4).tolist()
+            Pt_r = np.round(Pt, 4).tolist()
+            idx_r = np.round(
+                Pt[:, TONES.index("easing")] - Pt[:, TONES.index("tightening")], 4
+            ).tolist()
+            order_all = np.argsort(-Ps, axis=1)
+            topic_rows = (
+                self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
+            )
             for k, a in enumerate(good):
                 companies = []
                 for group, value in batch.matches[k]:
-                    if group == "entity" and self._entity_kind.get(value) != "regulator" and value not in companies:
+                    if (
+                        group == "entity"
+                        and self._entity_kind.get(value) != "regulator"
+                        and value not in companies
+                    ):
                         companies.append(value)
-                order = np.argsort(-Ps[k])
-                sectors = [SECTORS[j] for j in order if D[k, j]]
+                sectors = [SECTORS[j] for j in order_all[k] if D[k, j]]
                 tone_k = int(T[k])
                 tag = Tag(
                     id=a.id,
                     sectors=sectors,
-                    sector_scores={SECTORS[j]: round(float(Ps[k, j]), 4) for j in range(len(SECTORS))},
+                    sector_scores=dict(zip(SECTORS, Ps_r[k], strict=True)),
                     tone=TONES[tone_k],
-                    tone_scores={t: round(float(Pt[k, i]), 4) for i, t in enumerate(TONES)},
-                    tone_index=round(float(Pt[k, TONES.index("easing")] - Pt[k, TONES.index("tightening")]), 4),
+                    tone_scores=dict(zip(TONES, Pt_r[k], strict=True)),
+                    tone_index=idx_r[k],
                     companies=companies,
                     topic=topic_rows[k] if topic_rows else None,
                     model=self.model_id,
@@ -159,7 +191,11 @@ class Predictor:
         def top(coef: np.ndarray) -> list[list]:
             contrib = vals * coef[idx]
             best = np.argsort(-contrib)[:k]
-            return [[str(self._feature_names[idx[b]]), round(float(contrib[b]), 4)] for b in best if contrib[b] > 0]
+            return [
+                [str(self._feature_names[idx[b]]), round(float(contrib[b]), 4)]
+                for b in best
+                if contrib[b] > 0
+            ]
 
         sm, tm = self.classifier.sectors, self.classifier.tone
         out = {"sectors": {s: top(sm.coef_[SECTORS.index(s)]) for s in sectors}}

@@ -17,8 +17,22 @@ from pathlib import Path
 from classify import paths
 from classify.io import Article, BadRecord, article_from_obj, open_writer, read_records
 
-TAG_FIELDS = ["id", "sectors", "sector_scores", "tone", "tone_scores", "tone_index", "companies", "topic",
-              "model", "error", "line", "warnings", "explain", "meta"]
+TAG_FIELDS = [
+    "id",
+    "sectors",
+    "sector_scores",
+    "tone",
+    "tone_scores",
+    "tone_index",
+    "companies",
+    "topic",
+    "model",
+    "error",
+    "line",
+    "warnings",
+    "explain",
+    "meta",
+]
 
 
 def default_records() -> Iterator[Article | BadRecord]:
@@ -51,9 +65,19 @@ def _work(chunk: list, explain: bool, topics: bool) -> list[dict]:
     return [t.to_dict() for t in _worker._predict_batch(chunk, explain=explain, topics=topics)]
 
 
-def tag_records(predictor, inputs: list[str], out: str | Path | None, fmt: str | None, *, explain: bool = False,  # noqa: ANN001
-                topics: bool = False, jobs: int = 1, batch_size: int = 512, model_path: Path | None = None,
-                log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> dict:
+def tag_records(
+    predictor,
+    inputs: list[str],
+    out: str | Path | None,
+    fmt: str | None,
+    *,
+    explain: bool = False,  # noqa: ANN001
+    topics: bool = False,
+    jobs: int = 1,
+    batch_size: int = 512,
+    model_path: Path | None = None,
+    log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+) -> dict:
     """Tag every record of ``inputs`` (or the seed corpus) and write Tags; returns counts."""
     records = read_records(inputs) if inputs else default_records()
     if inputs:
@@ -75,7 +99,9 @@ def tag_records(predictor, inputs: list[str], out: str | Path | None, fmt: str |
         if progress:
             progress.start()
         for rows in results:
-            if fmt == "parquet" or (fmt is None and out is not None and str(out).endswith(".parquet")):
+            if fmt == "parquet" or (
+                fmt is None and out is not None and str(out).endswith(".parquet")
+            ):
                 rows = [{k: r.get(k) for k in TAG_FIELDS} for r in rows]
             writer.write_many(rows)
             n += len(rows)
@@ -89,11 +115,18 @@ def tag_records(predictor, inputs: list[str], out: str | Path | None, fmt: str |
     return {"records": n, "errors": errors}
 
 
-def _parallel(records: Iterable, batch_size: int, jobs: int, explain: bool, topics: bool,
-              model_path: Path | None) -> Iterator[list[dict]]:
+def _parallel(
+    records: Iterable,
+    batch_size: int,
+    jobs: int,
+    explain: bool,
+    topics: bool,
+    model_path: Path | None,
+) -> Iterator[list[dict]]:
     """Tag batches in ``jobs`` processes, at most 2×jobs in flight, yielding in input order."""
-    with ProcessPoolExecutor(jobs, initializer=_init_worker,
-                             initargs=(str(model_path) if model_path else None, topics)) as ex:
+    with ProcessPoolExecutor(
+        jobs, initializer=_init_worker, initargs=(str(model_path) if model_path else None, topics)
+    ) as ex:
         pending: deque[Future] = deque()
         for chunk in _batches(records, batch_size):
             pending.append(ex.submit(_work, chunk, explain, topics))
@@ -112,5 +145,11 @@ def _progress():  # noqa: ANN202
         TimeElapsedColumn,
     )
 
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), MofNCompleteColumn(), TimeElapsedColumn(),
-                    transient=True, console=__import__("rich.console").console.Console(stderr=True))
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=True,
+        console=__import__("rich.console").console.Console(stderr=True),
+    )

@@ -21,9 +21,11 @@ temperature fitted on the training assignments. That path is plain numpy and thr
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
+import logging
 import math
 import os
 import re
@@ -31,7 +33,8 @@ import shutil
 import struct
 import tempfile
 import threading
-from collections.abc import Callable, Iterable, Sequence
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,22 +104,47 @@ def to_docs(records: Iterable[Any]) -> list[Doc]:
             continue
         date = _get(rec, "date")
         rid = _get(rec, "id")
-        out.append(Doc(str(rid) if rid is not None else str(i), doc_text(title, str(text)), date or None))
+        out.append(
+            Doc(str(rid) if rid is not None else str(i), doc_text(title, str(text)), date or None)
+        )
     return out
 
 
-def topic_tokenize(text: str) -> list[str]:
-    """The project tokenizer without the number placeholder (a number is never a theme)."""
-    return [t for t in tokenize(text) if t != NUM_TOKEN]
+#: Headline filler that makes clusters of style instead of theme ("who will pay", "began to").
+_THEME_WORDS = (
+    "开始 背后 正在 为何 成为 不是 可能 终于 到底 能否 不再 需要 还有 之后 一场 一家 刚刚 最新 首次 正式 "
+    "彻底 迎来 宣布 真的 已经 如今 今年 一年 这些 那些 为了 以及 还是 只是 或许 甚至 不能 不会 一起 "
+    "怎样 为啥 多少 哪些 这么 那么 一次 一下 起来 出来 下来 上来 进去 之前 以后 时候 中国 全球 "
+    "独家 首发 前线 焦点 分析 丨 "
+    "china chinese"  # every record is about China: never a theme of its own
+)
+THEME_STOPWORDS = frozenset(_THEME_WORDS.split())
+_CJK_CHAR = re.compile(r"^[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]$")
+
+
+def theme_tokenize(text: str) -> list[str]:
+    """The project tokenizer, keeping only words that can carry a theme.
+
+    Drops the number placeholder, single CJK characters (in headlines they are mostly
+    particles, measure words and verbs of style: 谁, 来, 上, 种) and :data:`THEME_STOPWORDS`;
+    without this, short Chinese headlines cluster by phrasing rather than by subject.
+    """
+    return [
+        t
+        for t in tokenize(text)
+        if t != NUM_TOKEN and not _CJK_CHAR.match(t) and t not in THEME_STOPWORDS
+    ]
 
 
 def default_min_topic_size(n_docs: int) -> int:
-    """Smallest topic for a corpus of ``n_docs``: about sqrt(n)/2, within [5, 250].
+    """Smallest topic for a corpus of ``n_docs``: min(2% of n, n**0.6 / 4), within [3, 300].
 
-    100 records -> 5, 1,000 -> 16, 10,000 -> 50, 100,000 -> 158: small corpora still get
-    several topics, large ones are not split into hundreds of near-duplicates.
+    100 records -> 3, 172 (the seeds) -> 3, 1,000 -> 16, 10,000 -> 63, 100,000 -> 251: a
+    small corpus keeps its short-lived themes (three metaverse stories among 172 records),
+    a large one is not split into hundreds of near-duplicate topics.
     """
-    return int(min(250, max(5, round(0.5 * math.sqrt(max(n_docs, 1))))))
+    n = max(n_docs, 1)
+    return int(min(300, max(3, round(min(0.02 * n, n**0.6 / 4)))))
 
 
 # --------------------------------------------------------------------------- building blocks
@@ -130,7 +158,7 @@ def build_embedder(n_docs: int, seed: int = DEFAULT_SEED, n_components: int = 10
     from sklearn.preprocessing import Normalizer
 
     tfidf = TfidfVectorizer(
-        tokenizer=tokenize,
+        tokenizer=theme_tokenize,
         token_pattern=None,
         lowercase=False,
         sublinear_tf=True,
@@ -148,7 +176,16 @@ def _fit_embedder(texts: list[str], seed: int) -> tuple[Any, np.ndarray]:
     """Fit the embedder, shrinking the SVD to what the vocabulary allows; returns (pipeline, embeddings)."""
     pipe = build_embedder(len(texts), seed)
     tfidf = pipe.steps[0][1]
-    X = tfidf.fit_transform(texts)
+    try:
+        X = tfidf.fit_transform(texts)
+    except ValueError:  # every word pruned (near-identical texts): keep them all
+        tfidf.set_params(min_df=1, max_df=1.0)
+        try:
+            X = tfidf.fit_transform(texts)
+        except ValueError as e:
+            raise TopicModelError(f"no words to build topics from: {e}") from e
+    if X.shape[1] < 3:
+        raise TopicModelError(f"only {X.shape[1]} distinct words in the corpus: too few for topics")
     n_comp = max(2, min(100, X.shape[1] - 1, X.shape[0] - 1))
     svd = pipe.steps[1][1]
     svd.set_params(n_components=n_comp)
@@ -164,7 +201,9 @@ def _reducer(n_docs: int, seed: int, method: str):  # noqa: ANN202
         from umap import UMAP
 
         return UMAP(
-            n_neighbors=min(15, n_docs - 1),
+            # 10 neighbours (BERTopic uses 15): keeps a small, tight theme such as the
+            # three Dec 2021 metaverse stories of the seeds apart from their neighbours.
+            n_neighbors=min(10, n_docs - 1),
             n_components=5,
             min_dist=0.0,
             metric="euclidean",  # the embeddings are L2-normalised: same neighbours as cosine
@@ -221,6 +260,18 @@ def _fit_temperature(sims: np.ndarray, target: np.ndarray) -> float:
     return float(math.exp(res.x))
 
 
+@contextlib.contextmanager
+def _quiet(name: str) -> Iterator[None]:
+    """Silence a library logger below ERROR for the duration of a block."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _unit(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return m / np.where(norms == 0, 1.0, norms)
@@ -246,7 +297,11 @@ def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
         if a.dtype not in _ST_NAMES:
             a = a.astype(np.int64 if a.dtype.kind in "iu" else np.float32)
         buf = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {"dtype": _ST_NAMES[a.dtype], "shape": list(a.shape), "data_offsets": [offset, offset + len(buf)]}
+        header[name] = {
+            "dtype": _ST_NAMES[a.dtype],
+            "shape": list(a.shape),
+            "data_offsets": [offset, offset + len(buf)],
+        }
         chunks.append(buf)
         offset += len(buf)
     raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
@@ -270,7 +325,9 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
             continue
         lo, hi = spec["data_offsets"]
         dtype = np.dtype(_ST_DTYPES[spec["dtype"]]).newbyteorder("<")
-        out[name] = np.frombuffer(data[base + lo : base + hi], dtype=dtype).reshape(spec["shape"]).copy()
+        out[name] = (
+            np.frombuffer(data[base + lo : base + hi], dtype=dtype).reshape(spec["shape"]).copy()
+        )
     return out
 
 
@@ -287,10 +344,8 @@ def _versions() -> dict[str, str]:
 
     out = {}
     for pkg in ("classify", "bertopic", "scikit-learn", "umap-learn", "hdbscan", "numpy"):
-        try:
+        with contextlib.suppress(PackageNotFoundError):
             out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            pass
     return out
 
 
@@ -304,8 +359,15 @@ class TopicModel:
     ``assign(texts)`` gives each text ``{"id", "label", "probability"}`` (``id`` -1 = no topic).
     """
 
-    def __init__(self, embedder: Any, topic_embeddings: np.ndarray, table: list[dict],
-                 params: dict[str, Any], temperature: float, min_similarity: float) -> None:
+    def __init__(
+        self,
+        embedder: Any,
+        topic_embeddings: np.ndarray,
+        table: list[dict],
+        params: dict[str, Any],
+        temperature: float,
+        min_similarity: float,
+    ) -> None:
         self.embedder = embedder
         self.topic_ids = [int(t["id"]) for t in table]
         self._table = table
@@ -316,7 +378,9 @@ class TopicModel:
         self.topic_embeddings = np.asarray(topic_embeddings, dtype=np.float64)
         # Rows of the topic embeddings that are real topics (-1, the outlier row, is never assigned).
         self._rows = np.array([i for i, t in enumerate(self.topic_ids) if t != NO_TOPIC], dtype=int)
-        self._unit = _unit(self.topic_embeddings[self._rows]) if len(self._rows) else np.zeros((0, 1))
+        self._unit = (
+            _unit(self.topic_embeddings[self._rows]) if len(self._rows) else np.zeros((0, 1))
+        )
         self._real_ids = np.array([self.topic_ids[i] for i in self._rows], dtype=int)
         #: Per training record: topic id and probability (set by ``fit``; empty after ``load``).
         self.doc_topics: list[int] = []
@@ -367,7 +431,7 @@ class TopicModel:
         embedder, emb = _fit_embedder(texts, seed)
         zero = np.linalg.norm(emb, axis=1) == 0
         vectorizer = CountVectorizer(
-            tokenizer=topic_tokenize, token_pattern=None, lowercase=False, ngram_range=(1, 2)
+            tokenizer=theme_tokenize, token_pattern=None, lowercase=False
         )  # never min_df > 1: it is fitted on one document per topic
         ctfidf = ClassTfidfTransformer(reduce_frequent_words=True)
         model = BERTopic(
@@ -375,9 +439,9 @@ class TopicModel:
             umap_model=_reducer(n, seed, reduction),
             hdbscan_model=HDBSCAN(
                 min_cluster_size=mts,
-                min_samples=max(2, min(mts, 10)),
+                min_samples=min(10, max(2, mts // 2)),
                 metric="euclidean",
-                cluster_selection_method="eom",
+                cluster_selection_method="eom",  # "leaf" splits one theme into several
                 prediction_data=False,
             ),
             vectorizer_model=vectorizer,
@@ -388,7 +452,13 @@ class TopicModel:
             verbose=False,
         )
         say(f"clustering ({reduction} + hdbscan, min_topic_size={mts}, seed={seed})")
-        topics, _ = model.fit_transform(texts, embeddings=emb)
+        with warnings.catch_warnings():
+            # UMAP notes that a fixed random_state means one thread: that is the point.
+            warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+            try:
+                topics, _ = model.fit_transform(texts, embeddings=emb)
+            except (ValueError, TypeError) as e:  # degenerate corpora (all texts alike, ...)
+                raise TopicModelError(f"BERTopic could not cluster these {n} records: {e}") from e
         topics = [int(t) for t in topics]
         if all(t == NO_TOPIC for t in topics):
             raise TopicModelError(
@@ -402,8 +472,14 @@ class TopicModel:
             reduced = [NO_TOPIC if z else int(t) for t, z in zip(reduced, zero, strict=True)]
             say(f"outliers: {n_out} -> {sum(t == NO_TOPIC for t in reduced)} after reduction")
             if reduced != topics:
-                model.update_topics(texts, topics=reduced, vectorizer_model=vectorizer,
-                                    ctfidf_model=ctfidf, top_n_words=TOP_TERMS + 5)
+                with _quiet("BERTopic"):  # it warns that custom assignments are, well, custom
+                    model.update_topics(
+                        texts,
+                        topics=reduced,
+                        vectorizer_model=vectorizer,
+                        ctfidf_model=ctfidf,
+                        top_n_words=TOP_TERMS + 5,
+                    )
             topics = reduced
         arr = np.array(topics)
         ids = sorted(set(topics))
@@ -424,10 +500,16 @@ class TopicModel:
             else:
                 terms = [w for w, _ in (model.get_topic(t) or [])][:TOP_TERMS]
                 label = _label(terms, taken, t)
-            table.append({
-                "id": t, "label": label, "size": int((arr == t).sum()), "terms": terms,
-                "first_seen": min(ds) if ds else None, "last_seen": max(ds) if ds else None,
-            })
+            table.append(
+                {
+                    "id": t,
+                    "label": label,
+                    "size": int((arr == t).sum()),
+                    "terms": terms,
+                    "first_seen": min(ds) if ds else None,
+                    "last_seen": max(ds) if ds else None,
+                }
+            )
         model.set_topic_labels({t["id"]: t["label"] for t in table})
 
         real = arr != NO_TOPIC
@@ -437,9 +519,14 @@ class TopicModel:
         temperature = _fit_temperature(sims, target)
 
         params = {
-            "seed": seed, "min_topic_size": mts, "reduction": reduction, "max_topics": max_topics,
-            "outlier_threshold": outlier_threshold, "n_docs": n,
-            "n_dated": sum(1 for d in docs if d.date), "embedding_dim": int(emb.shape[1]),
+            "seed": seed,
+            "min_topic_size": mts,
+            "reduction": reduction,
+            "max_topics": max_topics,
+            "outlier_threshold": outlier_threshold,
+            "n_docs": n,
+            "n_dated": sum(1 for d in docs if d.date),
+            "embedding_dim": int(emb.shape[1]),
             "vocabulary": len(embedder.steps[0][1].vocabulary_),
         }
         tm = cls(embedder, centroids, table, params, temperature, outlier_threshold)
@@ -462,12 +549,18 @@ class TopicModel:
 
     def label(self, topic_id: int) -> str:
         """Label of a topic id (``no_topic`` for -1)."""
-        return self._labels.get(int(topic_id), "no_topic" if topic_id == NO_TOPIC else f"topic_{topic_id}")
+        return self._labels.get(
+            int(topic_id), "no_topic" if topic_id == NO_TOPIC else f"topic_{topic_id}"
+        )
 
     def embed(self, texts: Sequence[Any]) -> np.ndarray:
         """Embeddings of texts (strings, or dicts/Articles whose title and text are used)."""
-        docs = [doc_text(None, t) if isinstance(t, str) else doc_text(_get(t, "title"), _get(t, "text") or "")
-                for t in texts]
+        docs = [
+            doc_text(None, t)
+            if isinstance(t, str)
+            else doc_text(_get(t, "title"), _get(t, "text") or "")
+            for t in texts
+        ]
         return np.asarray(self.embedder.transform(docs), dtype=np.float64)
 
     def assign(self, texts: Sequence[Any], batch_size: int = 2048) -> list[dict]:
@@ -491,7 +584,13 @@ class TopicModel:
                     out.append({"id": NO_TOPIC, "label": "no_topic", "probability": 0.0})
                 else:
                     tid = int(self._real_ids[best[k]])
-                    out.append({"id": tid, "label": self._labels[tid], "probability": round(float(prob[k]), 4)})
+                    out.append(
+                        {
+                            "id": tid,
+                            "label": self._labels[tid],
+                            "probability": round(float(prob[k]), 4),
+                        }
+                    )
         return out
 
     @property
@@ -509,6 +608,7 @@ class TopicModel:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
+        tmp.chmod(0o755)  # mkdtemp makes it private; a model directory is meant to be shared
         try:
             self._write(tmp)
             if path.exists():
@@ -537,7 +637,11 @@ class TopicModel:
         else:
             raise TopicModelError("nothing to save: the model was neither fitted nor loaded")
         joblib.dump(self.embedder, d / EMBEDDER, compress=3)
-        table = {"topics": self._table, "temperature": self.temperature, "min_similarity": self.min_similarity}
+        table = {
+            "topics": self._table,
+            "temperature": self.temperature,
+            "min_similarity": self.min_similarity,
+        }
         (d / TABLE).write_text(json.dumps(table, ensure_ascii=False, indent=1), "utf-8")
         (d / CARD).write_text(self._card(), "utf-8")
         files = sorted(p for p in d.rglob("*") if p.is_file())
@@ -574,7 +678,9 @@ class TopicModel:
 
         d = Path(path) if path is not None else default_topic_dir()
         if not d.is_dir():
-            raise TopicModelError(f"no topic model at {d}: fit one with `classify topics fit -o {d}`")
+            raise TopicModelError(
+                f"no topic model at {d}: fit one with `classify topics fit -o {d}`"
+            )
         try:
             manifest = json.loads((d / MANIFEST).read_text("utf-8"))
         except FileNotFoundError as e:
@@ -582,8 +688,11 @@ class TopicModel:
         except (OSError, ValueError) as e:
             raise TopicModelError(f"unreadable {d / MANIFEST}: {e}") from e
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise TopicModelError(f"{d} is not a {FORMAT} topic model (format {manifest.get('format')!r})"
-                                  if isinstance(manifest, dict) else f"unreadable {d / MANIFEST}")
+            raise TopicModelError(
+                f"{d} is not a {FORMAT} topic model (format {manifest.get('format')!r})"
+                if isinstance(manifest, dict)
+                else f"unreadable {d / MANIFEST}"
+            )
         files = manifest.get("files") or {}
         for required in (TABLE, EMBEDDER, f"{BERTOPIC_DIR}/{EMB_FILE}"):
             if required not in files:
@@ -593,7 +702,9 @@ class TopicModel:
             if not f.is_file():
                 raise TopicModelError(f"{d}: file {name} is missing")
             if _sha256(f) != digest:
-                raise TopicModelError(f"{d}: file {name} does not match its sha256 in the manifest (corrupt or edited)")
+                raise TopicModelError(
+                    f"{d}: file {name} does not match its sha256 in the manifest (corrupt or edited)"
+                )
         try:
             import joblib
 
@@ -604,9 +715,17 @@ class TopicModel:
         except Exception as e:  # noqa: BLE001 - any failure here means an unreadable model
             raise TopicModelError(f"{d}: cannot read the model files: {e}") from e
         if emb.shape[0] != len(table["topics"]):
-            raise TopicModelError(f"{d}: {emb.shape[0]} topic embeddings for {len(table['topics'])} topics")
-        tm = cls(embedder, emb, table["topics"], manifest.get("params", {}),
-                 float(table["temperature"]), float(table["min_similarity"]))
+            raise TopicModelError(
+                f"{d}: {emb.shape[0]} topic embeddings for {len(table['topics'])} topics"
+            )
+        tm = cls(
+            embedder,
+            emb,
+            table["topics"],
+            manifest.get("params", {}),
+            float(table["temperature"]),
+            float(table["min_similarity"]),
+        )
         tm._source = d
         return tm
 
@@ -615,15 +734,22 @@ def _save_bertopic(model: Any, d: Path, topic_embeddings: np.ndarray) -> None:
     """BERTopic's safetensors layout, written without the safetensors package."""
     from bertopic import _save_utils as su
 
-    write_safetensors(d / EMB_FILE, {"topic_embeddings": np.asarray(topic_embeddings, dtype=np.float32)})
+    write_safetensors(
+        d / EMB_FILE, {"topic_embeddings": np.asarray(topic_embeddings, dtype=np.float32)}
+    )
     su.save_topics(model=model, path=d / "topics.json")
     su.save_config(model=model, path=d / "config.json", embedding_model=None)
     c = model.c_tf_idf_
-    write_safetensors(d / CTFIDF_FILE, {
-        "indptr": c.indptr.astype(np.int64), "indices": c.indices.astype(np.int64),
-        "data": c.data.astype(np.float64), "shape": np.array(c.shape, dtype=np.int64),
-        "diag": np.asarray(model.ctfidf_model._idf_diag.data, dtype=np.float64),
-    })
+    write_safetensors(
+        d / CTFIDF_FILE,
+        {
+            "indptr": c.indptr.astype(np.int64),
+            "indices": c.indices.astype(np.int64),
+            "data": c.data.astype(np.float64),
+            "shape": np.array(c.shape, dtype=np.int64),
+            "diag": np.asarray(model.ctfidf_model._idf_diag.data, dtype=np.float64),
+        },
+    )
     su.save_ctfidf_config(model=model, path=d / "ctfidf_config.json")
 
 
@@ -636,11 +762,17 @@ def _load_bertopic(d: Path, embedder: Any) -> Any:
     params = su.load_cfg_from_json(d / "config.json")
     tensors = read_safetensors(d / EMB_FILE)
     ctfidf = read_safetensors(d / CTFIDF_FILE) if (d / CTFIDF_FILE).is_file() else None
-    cfg = su.load_cfg_from_json(d / "ctfidf_config.json") if (d / "ctfidf_config.json").is_file() else None
-    model = bb._create_model_from_files(topics, params, tensors, ctfidf, cfg, None, warn_no_backend=False)
+    cfg = (
+        su.load_cfg_from_json(d / "ctfidf_config.json")
+        if (d / "ctfidf_config.json").is_file()
+        else None
+    )
+    model = bb._create_model_from_files(
+        topics, params, tensors, ctfidf, cfg, None, warn_no_backend=False
+    )
     from bertopic.backend._utils import select_backend
 
     model.embedding_model = select_backend(embedder)
     # safetensors keeps the vocabulary but not the callable tokenizer: put it back.
-    model.vectorizer_model.set_params(tokenizer=topic_tokenize, token_pattern=None)
+    model.vectorizer_model.set_params(tokenizer=theme_tokenize, token_pattern=None)
     return model

@@ -20,11 +20,28 @@ THEMES = {
     "ecommerce": "livestream influencer seller coupon checkout merchant parcel shopper cart refund",
     "quantum": "quantum qubit cryostat entanglement photon superconducting processor decoherence annealing ion",
 }
-GENERIC = "company market plan report growth quarter industry launch investor official".split()
+GENERIC = [
+    "company",
+    "market",
+    "plan",
+    "report",
+    "growth",
+    "quarter",
+    "industry",
+    "launch",
+    "investor",
+]
 
 
-def make_stream(months: list[str], per_month: int, inject: str | None = None, inject_from: str | None = None,
-                inject_per_month: int = 0, undated: int = 0, seed: int = 0) -> list[dict]:
+def make_stream(
+    months: list[str],
+    per_month: int,
+    inject: str | None = None,
+    inject_from: str | None = None,
+    inject_per_month: int = 0,
+    undated: int = 0,
+    seed: int = 0,
+) -> list[dict]:
     """Synthetic dated articles: the steady themes every month, ``inject`` from ``inject_from`` on.
 
     Returns dicts with id, date, text and the true theme under ``theme``.
@@ -36,7 +53,12 @@ def make_stream(months: list[str], per_month: int, inject: str | None = None, in
     def article(theme: str, date: str | None) -> dict:
         words = rng.choices(THEMES[theme].split(), k=9) + rng.choices(GENERIC, k=4)
         rng.shuffle(words)
-        return {"id": f"syn-{len(out)}", "date": date, "text": " ".join(words) + ".", "theme": theme}
+        return {
+            "id": f"syn-{len(out)}",
+            "date": date,
+            "text": " ".join(words) + ".",
+            "theme": theme,
+        }
 
     for m in months:
         for k in range(per_month):
@@ -73,7 +95,9 @@ def write_jsonl(tmp_path: Path):  # noqa: ANN201 - a factory
 
     def _write(records: list[dict], name: str = "in.jsonl") -> Path:
         p = tmp_path / name
-        p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+        p.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+        )
         return p
 
     return _write

@@ -9,18 +9,27 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
+from helpers import synthetic_examples, write_labels
 from typer.testing import CliRunner
 
 from classify.cli import app
-from helpers import synthetic_examples, write_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 runner = CliRunner()
 
 
 def test_every_command_has_help_with_example() -> None:
-    for cmd in (["corpus"], ["train"], ["evaluate"], ["tag"], ["labels", "check"], ["labels", "stats"],
-                ["topics", "fit"], ["topics", "show"], ["drift"]):
+    for cmd in (
+        ["corpus"],
+        ["train"],
+        ["evaluate"],
+        ["tag"],
+        ["labels", "check"],
+        ["labels", "stats"],
+        ["topics", "fit"],
+        ["topics", "show"],
+        ["drift"],
+    ):
         r = runner.invoke(app, [*cmd, "--help"])
         assert r.exit_code == 0, cmd
         assert "Example" in r.output or "example" in r.output, cmd
@@ -37,39 +46,78 @@ def test_corpus_command(tmp_path: Path) -> None:
 
 def test_tag_jsonl_with_bad_lines_keeps_order(tmp_path: Path, tiny_bundle: Path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text('{"id": "a", "text": "比特币矿工"}\nnot json\n{"id": "c"}\n\n{"id": "d", "text": "game"}\n',
-                   encoding="utf-8")
+    src.write_text(
+        '{"id": "a", "text": "比特币矿工"}\nnot json\n{"id": "c"}\n\n{"id": "d", "text": "game"}\n',
+        encoding="utf-8",
+    )
     out = tmp_path / "out.jsonl"
     r = runner.invoke(app, ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle)])
     assert r.exit_code == 1  # some records failed; their errors are in the output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
-    assert [(x["id"], x["error"] is not None) for x in rows] == [("a", False), (None, True), ("c", True), ("d", False)]
+    assert [(x["id"], x["error"] is not None) for x in rows] == [
+        ("a", False),
+        (None, True),
+        ("c", True),
+        ("d", False),
+    ]
     assert rows[1]["line"] == 2 and "not valid JSON" in rows[1]["error"]
 
 
 def test_tag_parquet_round_trip_and_csv(tmp_path: Path, tiny_bundle: Path) -> None:
     src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(json.dumps({"id": f"r{i}", "text": t, "source": "unit"})
-                             for i, t in enumerate(["芯片 晶圆", "new mobile game", "熊猫"])) + "\n", encoding="utf-8")
+    src.write_text(
+        "\n".join(
+            json.dumps({"id": f"r{i}", "text": t, "source": "unit"})
+            for i, t in enumerate(["芯片 晶圆", "new mobile game", "熊猫"])
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     pq_out = tmp_path / "o.parquet"
-    assert runner.invoke(app, ["tag", str(src), "-o", str(pq_out), "--model", str(tiny_bundle)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["tag", str(src), "-o", str(pq_out), "--model", str(tiny_bundle)]
+        ).exit_code
+        == 0
+    )
     rows = pq.read_table(pq_out).to_pylist()
     assert [r["id"] for r in rows] == ["r0", "r1", "r2"] and isinstance(rows[0]["sectors"], list)
     # the Parquet output is itself a valid input (ids and meta pass through)
     again = tmp_path / "o2.jsonl"
-    assert runner.invoke(app, ["tag", str(src), "-o", str(again), "--model", str(tiny_bundle)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["tag", str(src), "-o", str(again), "--model", str(tiny_bundle)]
+        ).exit_code
+        == 0
+    )
     first = [json.loads(x) for x in again.read_text(encoding="utf-8").splitlines()]
     assert [r["sectors"] for r in first] == [r["sectors"] for r in rows]
     assert first[0]["meta"] == {"source": "unit"}
     csv_out = tmp_path / "o.csv"
-    assert runner.invoke(app, ["tag", str(src), "-o", str(csv_out), "--model", str(tiny_bundle)]).exit_code == 0
+    assert (
+        runner.invoke(
+            app, ["tag", str(src), "-o", str(csv_out), "--model", str(tiny_bundle)]
+        ).exit_code
+        == 0
+    )
     assert csv_out.read_text(encoding="utf-8").count("\n") == 4
 
 
 def test_tag_stdin_and_explain(tiny_bundle: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "classify.cli", "tag", "-", "--explain", "--model", str(tiny_bundle)],
-        input='{"id": "x", "text": "bitcoin miners moved rigs abroad"}\n', capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "classify.cli",
+            "tag",
+            "-",
+            "--explain",
+            "--model",
+            str(tiny_bundle),
+        ],
+        input='{"id": "x", "text": "bitcoin miners moved rigs abroad"}\n',
+        capture_output=True,
+        text=True,
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
@@ -82,14 +130,35 @@ def test_tag_jobs_matches_serial(tmp_path: Path, tiny_bundle: Path) -> None:
     outs = []
     for j in ("1", "2"):
         o = tmp_path / f"o{j}.jsonl"
-        r = runner.invoke(app, ["tag", str(src), "-o", str(o), "-j", j, "--batch-size", "5", "--model", str(tiny_bundle)])
+        r = runner.invoke(
+            app,
+            [
+                "tag",
+                str(src),
+                "-o",
+                str(o),
+                "-j",
+                j,
+                "--batch-size",
+                "5",
+                "--model",
+                str(tiny_bundle),
+            ],
+        )
         assert r.exit_code == 0, r.output
         outs.append(o.read_text(encoding="utf-8"))
     assert outs[0] == outs[1]
 
 
-@pytest.mark.parametrize("args", [["tag", "missing.jsonl"], ["tag", "--model", "/nonexistent"],
-                                  ["tag", "--format", "xml"], ["evaluate", "missing.jsonl"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["tag", "missing.jsonl"],
+        ["tag", "--model", "/nonexistent"],
+        ["tag", "--format", "xml"],
+        ["evaluate", "missing.jsonl"],
+    ],
+)
 def test_unusable_arguments_exit_2(args: list[str], tiny_bundle: Path) -> None:
     if "--model" not in args and args[0] == "tag":
         args = [*args, "--model", str(tiny_bundle)]

@@ -27,7 +27,7 @@ def test_mixed_chinese_english_tokens() -> None:
 
 def test_company_names_not_split() -> None:
     for name in ("哔哩哔哩", "中芯国际", "拼多多", "小红书"):
-        assert tokenize(f"{name}发布财报") [0] == name
+        assert tokenize(f"{name}发布财报")[0] == name
 
 
 def test_full_width_and_case_fold() -> None:
@@ -35,7 +35,9 @@ def test_full_width_and_case_fold() -> None:
 
 
 def test_title_and_lead_count_twice() -> None:
-    toks = article_tokens("Chip export controls", "Lead words here. " + "filler " * 200 + "tailword")
+    toks = article_tokens(
+        "Chip export controls", "Lead words here. " + "filler " * 200 + "tailword"
+    )
     assert toks.count("chip") == 2 and toks.count("lead") == 2 and toks.count("tailword") == 1
 
 
@@ -49,12 +51,14 @@ def test_lexicon_matches_companies_regulators_and_actions() -> None:
 
 
 def test_featurizer_shapes_pickle_and_lexicon_columns() -> None:
-    batch = tokenize_batch([None, "标题"], ["Regulators fined Tencent over games", "网信办约谈平台"])
+    batch = tokenize_batch(
+        [None, "标题"], ["Regulators fined Tencent over games", "网信办约谈平台"]
+    )
     f = Featurizer(min_df=1).fit(batch)
     X = f.transform(batch)
     assert X.shape == (2, len(f.tfidf_.vocabulary_) + len(LEXICON_COLUMNS))
-    assert X[:, -len(LEXICON_COLUMNS):].sum() > 0
+    assert X[:, -len(LEXICON_COLUMNS) :].sum() > 0
     g = pickle.loads(pickle.dumps(f))
     assert np.allclose(g.transform(batch).toarray(), X.toarray())
     off = Featurizer(min_df=1, use_lexicon=False).fit(batch).transform(batch)
-    assert off[:, -len(LEXICON_COLUMNS):].sum() == 0
+    assert off[:, -len(LEXICON_COLUMNS) :].sum() == 0

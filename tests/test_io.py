@@ -28,15 +28,20 @@ json_values = st.recursive(
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(
-    st.one_of(
-        st.builds(lambda t, i: json.dumps({"id": i, "text": t}, ensure_ascii=False),
-                  st.text(min_size=1, max_size=40), st.text(min_size=1, max_size=8)),
-        st.builds(json.dumps, json_values),
-        st.text(max_size=30).filter(lambda s: "\n" not in s and "\r" not in s),
-    ),
-    max_size=25,
-))
+@given(
+    lines=st.lists(
+        st.one_of(
+            st.builds(
+                lambda t, i: json.dumps({"id": i, "text": t}, ensure_ascii=False),
+                st.text(min_size=1, max_size=40),
+                st.text(min_size=1, max_size=8),
+            ),
+            st.builds(json.dumps, json_values),
+            st.text(max_size=30).filter(lambda s: "\n" not in s and "\r" not in s),
+        ),
+        max_size=25,
+    )
+)
 def test_jsonl_one_record_per_nonblank_line(tmp_path: Path, lines: list[str]) -> None:
     f = tmp_path / "in.jsonl"
     f.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -61,13 +66,13 @@ def test_article_from_obj_never_raises(obj: object) -> None:
 
 def test_errors_are_specific() -> None:
     cases = {
-        '[1, 2]': "expected a JSON object",
+        "[1, 2]": "expected a JSON object",
         '{"id": "a"}': "missing field 'text'",
         '{"id": "a", "text": 5}': "field 'text' must be a string",
         '{"id": "a", "text": "  "}': "empty 'text'",
         '{"id": ["x"], "text": "t"}': "field 'id' must be a string",
         '{"text": "t", "title": 3}': "field 'title' must be a string",
-        '{not json': "not valid JSON",
+        "{not json": "not valid JSON",
     }
     for line, msg in cases.items():
         r = article_from_obj(json.loads(line), 1) if not line.startswith("{not") else None
@@ -77,7 +82,9 @@ def test_errors_are_specific() -> None:
 
 
 def test_ids_dates_meta_and_truncation() -> None:
-    a = article_from_obj({"text": "同样的文字", "date": "2021-12-10T08:43:00+08:00", "source": "x", "n": 1})
+    a = article_from_obj(
+        {"text": "同样的文字", "date": "2021-12-10T08:43:00+08:00", "source": "x", "n": 1}
+    )
     b = article_from_obj({"text": "同样的文字"})
     assert a.id == b.id == derive_id("\n同样的文字") and a.date == "2021-12-10T08:43:00+08:00"
     assert a.meta == {"source": "x", "n": 1}
@@ -90,7 +97,9 @@ def test_ids_dates_meta_and_truncation() -> None:
 
 def test_invalid_utf8_line_is_an_error_in_place(tmp_path: Path) -> None:
     f = tmp_path / "in.jsonl"
-    f.write_bytes(b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "\xff\xfe bad"}\n{"id": "c", "text": "ok"}\n')
+    f.write_bytes(
+        b'{"id": "a", "text": "ok"}\n{"id": "b", "text": "\xff\xfe bad"}\n{"id": "c", "text": "ok"}\n'
+    )
     recs = list(read_records([f]))
     assert [type(r).__name__ for r in recs] == ["Article", "BadRecord", "Article"]
     assert "not valid utf-8" in recs[1].error and recs[1].line == 2
@@ -125,14 +134,24 @@ def test_gz_csv_parquet_txt_readers(tmp_path: Path) -> None:
 
 
 def test_writers_round_trip(tmp_path: Path) -> None:
-    rows = [{"id": "a", "sectors": ["ai"], "sector_scores": {"ai": 0.9}, "tone_index": 0.1, "error": None},
-            {"id": "b", "sectors": [], "sector_scores": {"ai": 0.1}, "tone_index": -0.2, "error": "x"}]
+    rows = [
+        {
+            "id": "a",
+            "sectors": ["ai"],
+            "sector_scores": {"ai": 0.9},
+            "tone_index": 0.1,
+            "error": None,
+        },
+        {"id": "b", "sectors": [], "sector_scores": {"ai": 0.1}, "tone_index": -0.2, "error": "x"},
+    ]
     w = open_writer(tmp_path / "o.jsonl")
     w.write_many(rows)
     w.close()
     text = (tmp_path / "o.jsonl").read_text(encoding="utf-8")
     assert [json.loads(x) for x in text.splitlines()] == rows
-    w = open_writer(tmp_path / "o.parquet", fields=["id", "sectors", "sector_scores", "tone_index", "error"])
+    w = open_writer(
+        tmp_path / "o.parquet", fields=["id", "sectors", "sector_scores", "tone_index", "error"]
+    )
     w.write_many(rows[:1])
     w.write_many(rows[1:])
     w.close()

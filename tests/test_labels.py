@@ -14,28 +14,53 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def write(path: Path, rows: list) -> Path:
-    path.write_text("\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join(r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in rows)
+        + "\n",
+        encoding="utf-8",
+    )
     return path
 
 
 def test_check_reports_each_problem(tmp_path: Path) -> None:
-    corpus = write(tmp_path / "corpus.jsonl", [{"id": "c-1", "text": "一条新闻", "date": "2024-01-02"}])
-    f = write(tmp_path / "bad.jsonl", [
-        {"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"},
-        {"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"},                 # duplicate
-        {"id": "b", "text": "x", "sectors": ["robots"], "tone": "none"},             # unknown sector
-        {"id": "c", "text": "x", "sectors": ["ai"], "tone": "strict"},               # unknown tone
-        {"id": "d", "text": "x", "sectors": ["non_tech", "ai"], "tone": "none"},     # non_tech not alone
-        {"id": "e", "text": "x", "sectors": ["non_tech"], "tone": "easing"},         # non_tech with a tone
-        {"id": "f", "sectors": ["ai"], "tone": "none"},                              # no text, not in corpus
-        {"id": "c-1", "sectors": ["ai"], "tone": "none"},                            # resolved from corpus
-        {"id": "g", "text": "x", "sectors": ["ai"], "tone": "none", "date": "12/10/2021"},
-        {"id": "h", "text": "x", "sectors": ["ai", "cloud", "gaming", "devices", "telecom"], "tone": "none"},
-        "{broken json",
-    ])
+    corpus = write(
+        tmp_path / "corpus.jsonl", [{"id": "c-1", "text": "一条新闻", "date": "2024-01-02"}]
+    )
+    f = write(
+        tmp_path / "bad.jsonl",
+        [
+            {"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"},
+            {"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"},  # duplicate
+            {"id": "b", "text": "x", "sectors": ["robots"], "tone": "none"},  # unknown sector
+            {"id": "c", "text": "x", "sectors": ["ai"], "tone": "strict"},  # unknown tone
+            {
+                "id": "d",
+                "text": "x",
+                "sectors": ["non_tech", "ai"],
+                "tone": "none",
+            },  # non_tech not alone
+            {
+                "id": "e",
+                "text": "x",
+                "sectors": ["non_tech"],
+                "tone": "easing",
+            },  # non_tech with a tone
+            {"id": "f", "sectors": ["ai"], "tone": "none"},  # no text, not in corpus
+            {"id": "c-1", "sectors": ["ai"], "tone": "none"},  # resolved from corpus
+            {"id": "g", "text": "x", "sectors": ["ai"], "tone": "none", "date": "12/10/2021"},
+            {
+                "id": "h",
+                "text": "x",
+                "sectors": ["ai", "cloud", "gaming", "devices", "telecom"],
+                "tone": "none",
+            },
+            "{broken json",
+        ],
+    )
     examples, problems = check([f], [corpus])
-    msgs = {(p.id, p.message.split(" (")[0].split(":")[0]) for p in problems if p.severity == "error"}
+    msgs = {
+        (p.id, p.message.split(" (")[0].split(":")[0]) for p in problems if p.severity == "error"
+    }
     assert ("a", "duplicate id") in msgs
     assert any(i == "b" and "unknown sector" in m for i, m in msgs)
     assert any(i == "c" and "unknown tone" in m for i, m in msgs)
@@ -52,25 +77,40 @@ def test_check_reports_each_problem(tmp_path: Path) -> None:
 
 def test_merge_later_file_wins(tmp_path: Path) -> None:
     a = write(tmp_path / "a.jsonl", [{"id": "x", "text": "t", "sectors": ["ai"], "tone": "none"}])
-    b = write(tmp_path / "b.jsonl", [{"id": "x", "text": "t", "sectors": ["cloud"], "tone": "none"}])
+    b = write(
+        tmp_path / "b.jsonl", [{"id": "x", "text": "t", "sectors": ["cloud"], "tone": "none"}]
+    )
     examples, _ = check([a, b])
     merged, notes = merge(examples)
     assert [e.sectors for e in merged] == [["cloud"]] and "replaced by" in notes[0]
 
 
 def test_stats_counts(tmp_path: Path) -> None:
-    f = write(tmp_path / "l.jsonl", [
-        {"id": "technode-1", "text": "t", "sectors": ["ai", "cloud"], "tone": "easing", "date": "2021-03-01"},
-        {"id": "36kr-2", "text": "t", "sectors": ["ai"], "tone": "none"},
-    ])
+    f = write(
+        tmp_path / "l.jsonl",
+        [
+            {
+                "id": "technode-1",
+                "text": "t",
+                "sectors": ["ai", "cloud"],
+                "tone": "easing",
+                "date": "2021-03-01",
+            },
+            {"id": "36kr-2", "text": "t", "sectors": ["ai"], "tone": "none"},
+        ],
+    )
     st = stats(check([f])[0])
     assert st["sectors"]["ai"] == 2 and st["sectors"]["cloud"] == 1 and st["tones"]["easing"] == 1
     assert st["years"] == {"2021": 1, "undated": 1} and st["sources"] == {"technode": 1, "36kr": 1}
 
 
 def test_cli_check_and_stats_exit_codes(tmp_path: Path) -> None:
-    good = write(tmp_path / "good.jsonl", [{"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"}])
-    bad = write(tmp_path / "bad.jsonl", [{"id": "a", "text": "x", "sectors": ["nope"], "tone": "none"}])
+    good = write(
+        tmp_path / "good.jsonl", [{"id": "a", "text": "x", "sectors": ["ai"], "tone": "none"}]
+    )
+    bad = write(
+        tmp_path / "bad.jsonl", [{"id": "a", "text": "x", "sectors": ["nope"], "tone": "none"}]
+    )
     r = CliRunner().invoke(app, ["labels", "check", str(good), "--corpus", str(good)])
     assert r.exit_code == 0, r.output
     r = CliRunner().invoke(app, ["labels", "check", str(bad), "--corpus", str(good)])
@@ -87,7 +127,11 @@ def test_shipped_labels_pass_check() -> None:
 
     corpora = sorted(glob.glob(str(ROOT.parent / "shared" / "corpora" / "*.jsonl")))
     examples, problems = check([ROOT / "labels"], corpora)
-    errors = [str(p) for p in problems if p.severity == "error" and (corpora or "no text" not in p.message)]
+    errors = [
+        str(p)
+        for p in problems
+        if p.severity == "error" and (corpora or "no text" not in p.message)
+    ]
     assert not errors, errors[:5]
     st = stats(examples)
     assert st["examples"] >= 800 and all(st["tones"][t] > 0 for t in st["tones"])

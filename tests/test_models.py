@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from helpers import synthetic_examples, train_tiny_bundle, write_labels
 
 from classify.bundle import BundleError, load_bundle
 from classify.features import SECTORS, TONES, tokenize_batch
 from classify.models import best_threshold, cross_validate, strata, targets
 from classify.predictor import Predictor
-from helpers import synthetic_examples, train_tiny_bundle, write_labels
 
 
 def test_best_threshold_maximises_f1() -> None:
@@ -33,7 +33,9 @@ def test_cv_is_held_out_and_learns(tmp_path: Path) -> None:
     Y, y = targets(ex)
     batch = tokenize_batch([e.title for e in ex], [e.text for e in ex])
     r = cross_validate(batch, Y, y, n_splits=3, n_repeats=1, seed=0)
-    assert r["sectors"]["macro_f1"] > 0.8  # the synthetic sectors are easy, but only if the model learns
+    assert (
+        r["sectors"]["macro_f1"] > 0.8
+    )  # the synthetic sectors are easy, but only if the model learns
     # shuffled labels: held-out scores must collapse (a model scored on its training data would not)
     rng = np.random.default_rng(0)
     rs = cross_validate(batch, Y[rng.permutation(len(Y))], y, n_splits=3, n_repeats=1, seed=0)
@@ -56,11 +58,17 @@ def test_bundle_round_trip_and_manifest(tiny_bundle: Path) -> None:
     assert man["metrics"]["scheme"].startswith("1x repeated stratified 3-fold")
     assert "## Candidate comparison" in (tiny_bundle / "MODEL_CARD.md").read_text(encoding="utf-8")
     p = Predictor.load(tiny_bundle)
-    tags = p.predict(["Bitcoin miners moved rigs abroad as crypto prices fell, regulators fined them",
-                      "大模型公司发布新的AI聊天机器人"])
+    tags = p.predict(
+        [
+            "Bitcoin miners moved rigs abroad as crypto prices fell, regulators fined them",
+            "大模型公司发布新的AI聊天机器人",
+        ]
+    )
     assert "crypto" in tags[0].sectors and "ai" in tags[1].sectors
     for t in tags:
-        assert set(t.sector_scores) == set(SECTORS) and abs(sum(t.tone_scores.values()) - 1) < 1e-3  # scores are rounded to 4 places
+        assert (
+            set(t.sector_scores) == set(SECTORS) and abs(sum(t.tone_scores.values()) - 1) < 1e-3
+        )  # scores are rounded to 4 places
         assert -1 <= t.tone_index <= 1 and t.model == p.model_id
 
 
@@ -73,7 +81,9 @@ def test_tampered_or_truncated_bundle_is_refused(tiny_bundle: Path, tmp_path: Pa
     with pytest.raises(BundleError, match="does not match its sha256"):
         Predictor.load(bad)
     shutil.copytree(tiny_bundle, tmp_path / "trunc")
-    (tmp_path / "trunc" / "model.joblib").write_bytes((tiny_bundle / "model.joblib").read_bytes()[:1000])
+    (tmp_path / "trunc" / "model.joblib").write_bytes(
+        (tiny_bundle / "model.joblib").read_bytes()[:1000]
+    )
     with pytest.raises(BundleError):
         Predictor.load(tmp_path / "trunc")
     shutil.copytree(tiny_bundle, tmp_path / "labels")
@@ -98,7 +108,15 @@ def test_same_labels_and_seed_give_identical_predictions(tmp_path: Path, tiny_bu
 
 def test_predict_keeps_order_and_errors_in_place(tiny_bundle: Path) -> None:
     p = Predictor.load(tiny_bundle)
-    tags = p.predict([{"id": "a", "text": "game players"}, {"id": "b"}, 42, "plain text", {"id": "e", "text": ""}])
+    tags = p.predict(
+        [
+            {"id": "a", "text": "game players"},
+            {"id": "b"},
+            42,
+            "plain text",
+            {"id": "e", "text": ""},
+        ]
+    )
     assert [t.id for t in tags][:2] == ["a", "b"] and tags[3].id.startswith("sha-")
     assert [bool(t.error) for t in tags] == [False, True, True, False, True]
     assert tags[1].sectors is None and tags[1].line == 2
@@ -117,14 +135,41 @@ def test_predict_stream_batches_and_threads(tiny_bundle: Path) -> None:
 
 
 def test_explain_lists_terms(tiny_bundle: Path) -> None:
-    t = Predictor.load(tiny_bundle).predict(["bitcoin miners moved rigs abroad as crypto prices fell"],
-                                            explain=True)[0]
+    t = Predictor.load(tiny_bundle).predict(
+        ["bitcoin miners moved rigs abroad as crypto prices fell"], explain=True
+    )[0]
     terms = [w for w, _ in t.explain["sectors"]["crypto"]]
     assert any("bitcoin" in w or "crypto" in w or "miners" in w for w in terms)
 
 
 def test_import_classify_is_light() -> None:
-    code = ("import sys, classify; from classify import Predictor; import classify.predictor, classify.cli;"
-            "bad=[m for m in ('bertopic','umap','hdbscan','torch') if m in sys.modules]; print(bad)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys, classify; from classify import Predictor; import classify.predictor, classify.cli;"
+        "bad=[m for m in ('bertopic','umap','hdbscan','torch') if m in sys.modules]; print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]"
+
+
+def test_stacked_scoring_equals_sklearn_calibrated(tiny_bundle: Path) -> None:
+    """The one-matmul scorer gives exactly scikit-learn's calibrated probabilities."""
+    clf, _ = load_bundle(tiny_bundle)
+    batch = tokenize_batch(
+        [None] * 4, ["比特币矿工", "new mobile game", "the chipmaker wafer", "熊猫"]
+    )
+    X = clf.featurizer.transform(batch)
+    sm = clf.sectors
+    ref = np.column_stack(
+        [
+            np.full(X.shape[0], m) if isinstance(m, float) else m.predict_proba(X)[:, 1]
+            for m in sm.models_
+        ]
+    )
+    assert np.allclose(sm.predict_proba(X), ref, atol=1e-12)
+    tm = clf.tone
+    Xt = clf._tone_X(X)
+    ref_t = np.zeros((X.shape[0], len(TONES)))
+    ref_t[:, tm.present_] = tm.model_.predict_proba(Xt)
+    assert np.allclose(tm.predict_proba(Xt), ref_t, atol=1e-12)

@@ -64,7 +64,10 @@ def actions() -> dict[str, dict[str, tuple[str, ...]]]:
 def sector_terms() -> dict[str, dict[str, tuple[str, ...]]]:
     """Topical vocabulary per sector: {sector: {'en': ..., 'zh': ...}}."""
     data = _read("terms.yaml").get("sectors", {})
-    return {s: {lang: tuple(str(w) for w in v.get(lang, [])) for lang in ("en", "zh")} for s, v in data.items()}
+    return {
+        s: {lang: tuple(str(w) for w in v.get(lang, [])) for lang in ("en", "zh")}
+        for s, v in data.items()
+    }
 
 
 def chinese_words() -> list[str]:

@@ -1,0 +1,455 @@
+"""The drift report: one self-contained HTML page with plotly charts (works offline, no CDN).
+
+It shows what a reader asks first: which themes are rising (emerging topics' shares over
+time, flagged periods starred), how each topic moves (a heatmap of shares, scaled per topic so
+small topics are visible too, emerging cells marked), how much the mix changes from one period
+to the next (Jensen-Shannon drift with the number of records per period), and tables of the
+flagged events and of all topics. plotly is imported inside functions only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+MAX_HEATMAP_ROWS = 50
+MAX_LINES = 6
+MAX_EVENTS = 40
+
+
+def _fig_html(fig: Any) -> str:
+    import plotly.io as pio
+
+    return pio.to_html(
+        fig,
+        full_html=False,
+        include_plotlyjs=False,
+        config={"displaylogo": False, "responsive": True},
+    )
+
+
+def _name(t: dict) -> str:
+    return f"{t['id']}: {t['label']}"
+
+
+def _top_emerging(result: dict, k: int) -> list[tuple[int, dict]]:
+    """The ``k`` topics with the strongest emerging event, each with that event."""
+    best: dict[int, dict] = {}
+    for e in result["emerging"]:
+        if e["topic"] not in best or e["score"] > best[e["topic"]]["score"]:
+            best[e["topic"]] = e
+    return sorted(best.items(), key=lambda kv: -kv[1]["score"])[:k]
+
+
+def _emerging_figure(result: dict, labels: dict[int, dict]) -> Any:
+    """Small multiples: share over time of the topics with the strongest emerging events.
+
+    One panel per topic with its own y axis, so a small topic's rise is as visible as a big
+    one's; flagged periods are starred.
+    """
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    periods = result["periods"]
+    chosen = _top_emerging(result, MAX_LINES)
+    cols = 2 if len(chosen) > 1 else 1
+    rows = (len(chosen) + cols - 1) // cols
+    titles = [
+        f"{t}: {html.escape(labels[t]['label'])} — score {e['score']:+.1f} in {e['period']}"
+        for t, e in chosen
+    ]
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        shared_xaxes=False,
+        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1,
+        horizontal_spacing=0.07,
+    )
+    share = {(s["period"], s["topic"]): s for s in result["shares"]}
+    flagged = defaultdict(dict)
+    for e in result["emerging"]:
+        flagged[e["topic"]][e["period"]] = e
+    for k, (t, _) in enumerate(chosen):
+        r, c = k // cols + 1, k % cols + 1
+        ys = [share[(p, t)]["share"] for p in periods]
+        fig.add_trace(
+            go.Scatter(
+                x=periods,
+                y=[None if y is None else 100 * y for y in ys],
+                mode="lines",
+                showlegend=False,
+                line={"color": "#1f77b4", "width": 2},
+                customdata=[share[(p, t)]["count"] for p in periods],
+                hovertemplate="%{x}: %{y:.2f}% (%{customdata} records)<extra></extra>",
+            ),
+            row=r,
+            col=c,
+        )
+        fx = [p for p in periods if p in flagged[t]]
+        fig.add_trace(
+            go.Scatter(
+                x=fx,
+                y=[100 * flagged[t][p]["share"] for p in fx],
+                mode="markers",
+                showlegend=False,
+                marker={
+                    "symbol": "star",
+                    "size": 12,
+                    "color": "#d62728",
+                    "line": {"width": 0.5, "color": "black"},
+                },
+                customdata=[
+                    [
+                        flagged[t][p]["score"],
+                        flagged[t][p]["count"],
+                        100 * flagged[t][p]["baseline_share"],
+                    ]
+                    for p in fx
+                ],
+                hovertemplate=(
+                    "emerging %{x}: score %{customdata[0]:+.2f}, %{customdata[1]} records, "
+                    "share %{y:.2f}% vs %{customdata[2]:.2f}% before<extra></extra>"
+                ),
+            ),
+            row=r,
+            col=c,
+        )
+        fig.update_xaxes(
+            type="category",
+            categoryorder="array",
+            categoryarray=periods,
+            row=r,
+            col=c,
+            tickangle=-45,
+            tickfont={"size": 9},
+            nticks=18,
+        )
+        fig.update_yaxes(rangemode="tozero", ticksuffix="%", row=r, col=c)
+    fig.update_annotations(font_size=13)
+    fig.update_layout(
+        title="Strongest emerging topics: share of dated records per period (★ = flagged emerging)",
+        height=120 + 260 * rows,
+        margin={"l": 50, "r": 20, "t": 90, "b": 40},
+    )
+    return fig
+
+
+def _heatmap_figure(result: dict, labels: dict[int, dict]) -> tuple[Any, int]:
+    """Topic x period heatmap of shares, each row scaled to its own peak; ▲ marks emerging cells."""
+    import plotly.graph_objects as go
+
+    periods = result["periods"]
+    flagged = {e["topic"] for e in result["emerging"]}
+    topics = [t for t in result["topics"] if t["id"] != -1]
+    topics.sort(key=lambda t: -t["count"])
+    keep = [t for t in topics if t["id"] in flagged][:MAX_HEATMAP_ROWS]
+    keep += [t for t in topics if t not in keep][: max(0, MAX_HEATMAP_ROWS - len(keep))]
+    hidden = len(topics) - len(keep)
+    share = {(s["period"], s["topic"]): s for s in result["shares"]}
+
+    def peak_period(t: dict) -> int:
+        vals = [(share[(p, t["id"])]["share"] or 0.0) for p in periods]
+        return max(range(len(vals)), key=lambda i: vals[i]) if vals else 0
+
+    keep.sort(key=lambda t: (peak_period(t), -t["count"]))  # rows ordered by when they peak
+    z, text = [], []
+    for t in keep:
+        row = [share[(p, t["id"])]["share"] for p in periods]
+        top = max((v for v in row if v is not None), default=0.0) or 1.0
+        z.append([None if v is None else v / top for v in row])
+        text.append(
+            [
+                "no records"
+                if v is None
+                else f"{100 * v:.2f}% ({share[(p, t['id'])]['count']} records)"
+                for p, v in zip(periods, row, strict=True)
+            ]
+        )
+    ylab = [_name(t) for t in keep]
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=periods,
+            y=ylab,
+            text=text,
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            xgap=1,
+            ygap=1,
+            hovertemplate="%{y}<br>%{x}: %{text}<extra></extra>",
+            colorbar={
+                "title": {"text": "share / topic's<br>peak share", "side": "right"},
+                "thickness": 12,
+            },
+        )
+    )
+    for key, symbol, color in (("emerging", "triangle-up", "#d62728"),):
+        ev = [e for e in result[key] if e["topic"] in {t["id"] for t in keep}]
+        if not ev:
+            continue
+        name_of = {t["id"]: _name(t) for t in keep}
+        fig.add_trace(
+            go.Scatter(
+                x=[e["period"] for e in ev],
+                y=[name_of[e["topic"]] for e in ev],
+                mode="markers",
+                name=key,
+                marker={
+                    "symbol": symbol,
+                    "size": 9,
+                    "color": color,
+                    "line": {"width": 0.5, "color": "white"},
+                },
+                customdata=[[e["score"], e["count"]] for e in ev],
+                hovertemplate=f"{key} %{{x}}: score %{{customdata[0]:+.2f}}, %{{customdata[1]}} records<extra>%{{y}}</extra>",
+            )
+        )
+    fig.update_layout(
+        title="Topic shares per period (each row scaled to its own peak share; ▲ = flagged emerging)",
+        height=max(360, 140 + 18 * len(keep)),
+        margin={"l": 20, "r": 20, "t": 50, "b": 40},
+        xaxis={
+            "type": "category",
+            "categoryorder": "array",
+            "categoryarray": periods,
+            "side": "bottom",
+        },
+        yaxis={
+            "type": "category",
+            "automargin": True,
+            "autorange": "reversed",
+            "tickfont": {"size": 11},
+        },
+        legend={"orientation": "h", "y": 1.02, "x": 1, "xanchor": "right", "yanchor": "bottom"},
+    )
+    return fig, hidden
+
+
+def _drift_figure(result: dict) -> Any:
+    """Jensen-Shannon drift per period (top) above the number of dated records per period (bottom)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    periods = result["periods"]
+    fig = make_subplots(
+        rows=2, cols=1, shared_xaxes=True, row_heights=[0.7, 0.3], vertical_spacing=0.06
+    )
+    js = {d["period"]: d["js"] for d in result["drift"]}
+    n = {p["period"]: p["n"] for p in result["period_sizes"]}
+    fig.add_trace(
+        go.Scatter(
+            x=periods,
+            y=[js.get(p) for p in periods],  # gaps where a period has no records: no line across
+            customdata=[n[p] for p in periods],
+            mode="lines+markers",
+            connectgaps=False,
+            name="drift",
+            line={"color": "#1f77b4", "width": 2},
+            hovertemplate="%{x}: JS %{y:.3f} (%{customdata} records)<extra></extra>",
+        ),
+        row=1,
+        col=1,
+    )
+    fig.add_trace(
+        go.Bar(
+            x=periods,
+            y=[p["n"] for p in result["period_sizes"]],
+            name="dated records",
+            marker_color="#9e9e9e",
+            hovertemplate="%{x}: %{y} records<extra></extra>",
+        ),
+        row=2,
+        col=1,
+    )
+    fig.update_layout(
+        title="Drift: how much the topic mix changed from the previous period (few records = noisy)",
+        height=460,
+        showlegend=False,
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+    )
+    for r in (1, 2):
+        fig.update_xaxes(
+            type="category", categoryorder="array", categoryarray=periods, row=r, col=1
+        )
+    fig.update_yaxes(
+        title_text="JS divergence<br>(0 same, 1 disjoint)", rangemode="tozero", row=1, col=1
+    )
+    fig.update_yaxes(title_text="records", rangemode="tozero", row=2, col=1)
+    return fig
+
+
+def _table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td>{html.escape('' if c is None else str(c))}</td>" for c in r)
+        + "</tr>"
+        for r in rows
+    )
+    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def render_report(result: dict[str, Any], title: str = "Topic drift", source: str = "") -> str:
+    """The HTML report for a drift document (see :func:`classify.drift.compute_drift`)."""
+    import plotly.offline
+
+    labels = {t["id"]: t for t in result["topics"]}
+    r = result["records"]
+    st = result["statistic"]
+    n_topics = sum(1 for t in result["topics"] if t["id"] != -1)
+    parts: list[str] = []
+    span = (
+        f"{result['periods'][0]} – {result['periods'][-1]}"
+        if result["periods"]
+        else "no dated records"
+    )
+    parts.append(
+        f"<p class='summary'><b>{r['total']}</b> records: <b>{r['dated']}</b> dated, "
+        f"<b>{r['undated']}</b> undated (not in the charts), <b>{r['skipped']}</b> unreadable or empty. "
+        f"<b>{n_topics}</b> topics, {len(result['periods'])} {result['period_type']} periods ({span}). "
+        f"<b>{len(result['emerging'])}</b> emerging, <b>{len(result['fading'])}</b> fading, "
+        f"<b>{len(result['new'])}</b> new topic events.</p>"
+    )
+    parts.append(
+        "<p class='method'>Emerging score = log<sub>2</sub> of a topic's share in the period over its share in the "
+        f"previous {st['baseline_periods']} periods, both shrunk towards the topic's overall share by {st['prior']:g} "
+        f"pseudo-records of the topic (so small periods and rare topics cannot swing it). Flagged emerging at score ≥ {st['threshold']:g} "
+        f"(share doubled) when the rise is also significant (two-proportion z ≥ {st['min_z']:g}) and the topic has "
+        f"at least {st['min_count']} records in the period; fading likewise at score ≤ −{st['threshold']:g}. "
+        f"New = first period with {st['min_count']}+ records after fewer than that in all earlier periods.</p>"
+    )
+    top = _top_emerging(result, 5)
+    if top:
+        items = "".join(
+            f"<li><b>{html.escape(e['period'])}</b> · topic {t} <b>{html.escape(labels[t]['label'])}</b>: "
+            f"{100 * e['share']:.1f}% of records vs {100 * e['baseline_share']:.1f}% before "
+            f"({e['count']} records, score {e['score']:+.2f}, z {e['z']:.1f})</li>"
+            for t, e in top
+        )
+        parts.append(f"<p><b>Strongest emerging topics</b></p><ul class='top'>{items}</ul>")
+    if result["periods"]:
+        if result["emerging"]:
+            parts.append(_fig_html(_emerging_figure(result, labels)))
+        else:
+            parts.append("<p><i>No topic passed the emerging threshold.</i></p>")
+        heat, hidden = _heatmap_figure(result, labels)
+        parts.append(_fig_html(heat))
+        if hidden:
+            parts.append(
+                f"<p class='note'>{hidden} smaller topics without an emerging flag are not in the heatmap; "
+                "all topics are in the table below.</p>"
+            )
+        parts.append(_fig_html(_drift_figure(result)))
+    ev = sorted(result["emerging"], key=lambda e: -e["score"])[:MAX_EVENTS]
+    if ev:
+        parts.append("<h2>Strongest emerging events</h2>")
+        parts.append(
+            _table(
+                ["period", "topic", "label", "score", "records", "share", "share before"],
+                [
+                    [
+                        e["period"],
+                        e["topic"],
+                        labels[e["topic"]]["label"],
+                        f"{e['score']:+.2f}",
+                        e["count"],
+                        f"{100 * e['share']:.2f}%",
+                        f"{100 * e['baseline_share']:.2f}%",
+                    ]
+                    for e in ev
+                ],
+            )
+        )
+    fad = sorted(result["fading"], key=lambda e: e["score"])[: MAX_EVENTS // 2]
+    if fad:
+        parts.append("<h2>Strongest fading events</h2>")
+        parts.append(
+            _table(
+                ["period", "topic", "label", "score", "records", "share", "share before"],
+                [
+                    [
+                        e["period"],
+                        e["topic"],
+                        labels[e["topic"]]["label"],
+                        f"{e['score']:+.2f}",
+                        e["count"],
+                        f"{100 * e['share']:.2f}%",
+                        f"{100 * e['baseline_share']:.2f}%",
+                    ]
+                    for e in fad
+                ],
+            )
+        )
+    emerging_in = defaultdict(list)
+    for e in result["emerging"]:
+        emerging_in[e["topic"]].append(e["period"])
+    new_in = {e["topic"]: e["period"] for e in result["new"]}
+    seen = defaultdict(list)
+    for s in result["shares"]:
+        if s["count"]:
+            seen[s["topic"]].append(s["period"])
+    parts.append("<h2>Topics</h2>")
+    parts.append(
+        _table(
+            [
+                "id",
+                "label",
+                "records",
+                "top terms",
+                "first seen",
+                "last seen",
+                "new in",
+                "emerging in",
+            ],
+            [
+                [
+                    t["id"],
+                    t["label"],
+                    t["count"],
+                    ", ".join(t["terms"][:8]),
+                    min(seen[t["id"]]) if seen[t["id"]] else "",
+                    max(seen[t["id"]]) if seen[t["id"]] else "",
+                    new_in.get(t["id"], ""),
+                    ", ".join(emerging_in[t["id"]][:6])
+                    + (" …" if len(emerging_in[t["id"]]) > 6 else ""),
+                ]
+                for t in sorted(result["topics"], key=lambda t: t["id"])
+            ],
+            cls="topics",
+        )
+    )
+    created = dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    heading = html.escape(title) + (
+        f" <span class='src'>{html.escape(source)}</span>" if source else ""
+    )
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<style>body{font-family:system-ui,-apple-system,'Segoe UI','Noto Sans CJK SC','PingFang SC',sans-serif;"
+        "margin:24px auto;max-width:1300px;color:#222;padding:0 16px}h1{font-size:1.6em;margin-bottom:4px}"
+        ".src{font-size:.6em;color:#666;font-weight:normal}.summary{font-size:1.05em}.method,.note{color:#555;font-size:.92em}"
+        "table{border-collapse:collapse;margin:8px 0 24px;font-size:.9em}th,td{border:1px solid #ddd;padding:3px 8px;"
+        "text-align:left;vertical-align:top}th{background:#f4f4f4}tbody tr:nth-child(even){background:#fafafa}"
+        "table.topics td:nth-child(4){max-width:520px}</style>"
+        f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head><body>"
+        f"<h1>{heading}</h1>"
+        + "\n".join(parts)
+        + f"<p class='note'>Generated by classify drift on {created}.</p></body></html>"
+    )
+
+
+def write_report(
+    result: dict[str, Any], path: str | Path, title: str = "Topic drift", source: str = ""
+) -> Path:
+    """Write the HTML report to ``path`` (via a temporary file, so a reader never sees half a page)."""
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(render_report(result, title=title, source=source), encoding="utf-8")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,226 @@
+"""Drift: periods, the emerging/fading/new statistic on known shifts, JS drift, JSON, report, CLI."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+from conftest import make_stream
+from typer.testing import CliRunner
+
+from classify.cli import app
+from classify.drift import (
+    compute_drift,
+    js_divergence,
+    period_of,
+    period_range,
+    run_drift,
+    two_proportion_z,
+)
+from classify.report import render_report
+
+runner = CliRunner()
+MONTHS = [f"2024-{m:02d}" for m in range(1, 13)]
+TABLE = [{"id": t, "label": f"t{t}", "terms": [f"w{t}"]} for t in range(6)]
+
+
+def _synthetic_assignments(inject_month: str, seed: int = 0) -> tuple[list[str | None], list[int]]:
+    """Five steady topics every month; topic 5 takes ~12% of records from ``inject_month`` on."""
+    rng = random.Random(seed)
+    dates: list[str | None] = []
+    topics: list[int] = []
+    for m in MONTHS:
+        for k in range(200):
+            dates.append(f"{m}-{1 + k % 28:02d}")
+            topics.append(rng.randrange(5))
+        if m >= inject_month:
+            for k in range(28):
+                dates.append(f"{m}-{1 + k:02d}")
+                topics.append(5)
+    for _ in range(17):
+        dates.append(None)
+        topics.append(rng.randrange(5))
+    return dates, topics
+
+
+def test_period_keys() -> None:
+    assert period_of("2025-02-03", "month") == "2025-02"
+    assert period_of("2025-02-03T23:10:00+08:00", "quarter") == "2025-Q1"
+    assert period_of("2024-12-31", "year") == "2024"
+    assert period_of(None) is None and period_of("") is None and period_of("garbage") is None
+    assert period_range("2024-11", "2025-02", "month") == [
+        "2024-11",
+        "2024-12",
+        "2025-01",
+        "2025-02",
+    ]
+    assert period_range("2024-Q4", "2025-Q2", "quarter") == ["2024-Q4", "2025-Q1", "2025-Q2"]
+    with pytest.raises(ValueError):
+        period_of("2024-01-01", "week")
+
+
+def test_js_divergence_bounds() -> None:
+    assert js_divergence([5, 5, 0], [10, 10, 0]) == pytest.approx(0.0)
+    assert js_divergence([3, 0], [0, 7]) == pytest.approx(1.0)
+    a, b = [4, 1, 2], [1, 3, 3]
+    assert 0 < js_divergence(a, b) < 1
+    assert js_divergence(a, b) == pytest.approx(js_divergence(b, a))
+
+
+@pytest.mark.parametrize("inject_month", ["2024-04", "2024-09"])
+def test_injected_theme_flagged_emerging_and_new_at_its_month(inject_month: str) -> None:
+    dates, topics = _synthetic_assignments(inject_month)
+    res = compute_drift(dates, topics, TABLE, period="month")
+    first = [e for e in res["emerging"] if e["topic"] == 5]
+    assert first and first[0]["period"] == inject_month
+    assert first[0]["score"] >= 1 and first[0]["z"] >= 3
+    assert [n["period"] for n in res["new"] if n["topic"] == 5] == [inject_month]
+    # The steady topics are not flagged: only sampling noise moves them.
+    assert all(e["topic"] == 5 for e in res["emerging"])
+    # The mix changes most when the theme arrives.
+    js = {d["period"]: d["js"] for d in res["drift"]}
+    assert max(js, key=js.get) == inject_month
+
+
+def test_fading_topic_detected() -> None:
+    rng = random.Random(1)
+    dates, topics = [], []
+    for i, m in enumerate(MONTHS):
+        for k in range(150):
+            dates.append(f"{m}-{1 + k % 28:02d}")
+            t = rng.randrange(4)
+            topics.append(
+                4 if t == 0 and i >= 8 else t
+            )  # topic 0 gives way to topic 4 from month 9
+    res = compute_drift(dates, topics, TABLE, period="month")
+    assert ("2024-09", 0) in {(e["period"], e["topic"]) for e in res["fading"]}
+    assert ("2024-09", 4) in {(e["period"], e["topic"]) for e in res["emerging"]}
+
+
+def test_small_counts_do_not_swing_the_score() -> None:
+    """1 of 2 records in a thin period is a 10x raw share jump, but no evidence: not flagged."""
+    dates = [f"2024-0{m}-10" for m in (1, 2, 3) for _ in range(100)] + ["2024-04-10"] * 2
+    topics = [1 if k % 20 == 0 else 0 for k in range(300)] + [1, 0]
+    res = compute_drift(dates, topics, TABLE, period="month", min_count=1, min_z=0)
+    april = next(e for e in res["shares"] if e["period"] == "2024-04" and e["topic"] == 1)
+    assert april["share"] == 0.5
+    assert not [e for e in res["emerging"] if e["period"] == "2024-04"]
+    # The same jump with a full month of records is flagged.
+    dates += ["2024-05-10"] * 100
+    topics += [1 if k % 2 else 0 for k in range(100)]
+    res = compute_drift(dates, topics, TABLE, period="month", min_count=1)
+    assert [e["period"] for e in res["emerging"] if e["topic"] == 1] == ["2024-05"]
+
+
+def test_two_proportion_z() -> None:
+    assert two_proportion_z(50, 100, 10, 100) > 3 > two_proportion_z(12, 100, 10, 100) > 0
+    assert two_proportion_z(5, 100, 50, 100) < -3
+    assert two_proportion_z(1, 0, 1, 10) == 0.0
+
+
+def test_json_shape_counts_and_undated() -> None:
+    dates, topics = _synthetic_assignments("2024-06")
+    res = compute_drift(dates, topics, TABLE, period="quarter", skipped=2)
+    assert set(res) >= {"periods", "topics", "shares", "emerging", "fading", "new", "drift"}
+    assert res["periods"] == ["2024-Q1", "2024-Q2", "2024-Q3", "2024-Q4"]
+    assert res["records"] == {
+        "total": len(dates) + 2,
+        "dated": len(dates) - 17,
+        "undated": 17,
+        "skipped": 2,
+    }
+    assert {tuple(sorted(t)) for t in res["topics"]} == {("count", "id", "label", "terms")}
+    for p in res["periods"]:
+        rows = [s for s in res["shares"] if s["period"] == p]
+        assert {tuple(sorted(s)) for s in rows} == {("count", "period", "share", "topic")}
+        n = next(x["n"] for x in res["period_sizes"] if x["period"] == p)
+        assert sum(s["count"] for s in rows) == n and sum(
+            s["share"] for s in rows
+        ) == pytest.approx(1.0, abs=1e-4)
+    for key in ("emerging", "fading"):
+        assert all({"period", "topic", "score"} <= set(e) for e in res[key])
+    assert all(set(d) == {"period", "js"} for d in res["drift"])
+    json.dumps(res)  # serialisable as is
+
+
+def test_empty_periods_listed_without_scores() -> None:
+    dates = ["2024-01-05"] * 10 + ["2024-04-05"] * 10
+    res = compute_drift(dates, [0, 1] * 10, TABLE, period="month")
+    assert res["periods"] == ["2024-01", "2024-02", "2024-03", "2024-04"]
+    assert [p["n"] for p in res["period_sizes"]] == [10, 0, 0, 10]
+    assert {s["share"] for s in res["shares"] if s["period"] == "2024-02"} == {None}
+    assert [d["period"] for d in res["drift"]] == ["2024-04"]
+
+
+def test_real_headlines_deepseek_emerges_in_early_2025(kr_lines: list[dict]) -> None:
+    """The statistic on real data, with a keyword standing in for the topic model."""
+    dates = [r.get("date") for r in kr_lines]
+    topics = [1 if "deepseek" in r["text"].lower() else 0 for r in kr_lines]
+    res = compute_drift(dates, topics, TABLE[:2], period="month")
+    flagged = {e["period"] for e in res["emerging"] if e["topic"] == 1}
+    assert flagged & {"2025-01", "2025-02"}
+    best = max((e for e in res["emerging"] if e["topic"] == 1), key=lambda e: e["score"])
+    assert best["period"] in ("2025-01", "2025-02")
+
+
+def test_fit_and_drift_on_synthetic_text_finds_the_injected_theme() -> None:
+    months = [f"2023-{m:02d}" for m in range(1, 11)]
+    recs = make_stream(
+        months, 60, inject="quantum", inject_from="2023-06", inject_per_month=15, undated=9
+    )
+    res, tm = run_drift(recs, seed=3)
+    quantum = [
+        t["id"] for t in res["topics"] if "qubit" in t["terms"][:5] or "quantum" in t["terms"][:5]
+    ]
+    assert len(quantum) == 1
+    em = sorted(e["period"] for e in res["emerging"] if e["topic"] == quantum[0])
+    assert em and em[0] == "2023-06"
+    assert res["records"]["undated"] == 9
+    # Every injected article went to that topic, and nothing else did.
+    got = [t for r, t in zip(recs, tm.doc_topics, strict=True) if r["theme"] == "quantum"]
+    assert set(got) == {quantum[0]}
+    html = render_report(res, title="synthetic", source="make_stream")
+    assert "quantum" in html and "<script src=" not in html and "Plotly" in html
+
+
+def test_cli_drift_outputs_and_exit_codes(tmp_path: Path, write_jsonl) -> None:  # noqa: ANN001
+    months = [f"2023-{m:02d}" for m in range(1, 9)]
+    recs = make_stream(
+        months, 50, inject="quantum", inject_from="2023-05", inject_per_month=12, undated=4
+    )
+    src = write_jsonl([{k: v for k, v in r.items() if k != "theme"} for r in recs])
+    js, html = tmp_path / "d.json", tmp_path / "d.html"
+    r = runner.invoke(
+        app, ["drift", str(src), "--period", "month", "--json", str(js), "-o", str(html)]
+    )
+    assert r.exit_code == 0, r.output
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    assert doc["records"]["undated"] == 4 and doc["periods"][0] == "2023-01"
+    page = html.read_text(encoding="utf-8")
+    assert (
+        page.startswith("<!DOCTYPE html>") and "<script src=" not in page and "Topics</h2>" in page
+    )
+    assert "undated" in r.stderr
+    # A bad line is skipped, reported and makes the exit code 1; JSON goes to stdout by default.
+    bad = src.read_text(encoding="utf-8") + "not json\n"
+    src.write_text(bad, encoding="utf-8")
+    r = runner.invoke(app, ["drift", str(src), "--period", "quarter"])
+    assert r.exit_code == 1
+    assert json.loads(r.stdout)["records"]["skipped"] == 1
+    assert runner.invoke(app, ["drift", str(src), "--period", "week"]).exit_code == 2
+    assert runner.invoke(app, ["drift", str(src), "--model", str(tmp_path / "none")]).exit_code == 2
+
+
+def test_cli_drift_default_runs_on_seeds_with_shipped_model(tmp_path: Path) -> None:
+    js, html = tmp_path / "s.json", tmp_path / "s.html"
+    r = runner.invoke(app, ["drift", "--json", str(js), "-o", str(html)])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(js.read_text(encoding="utf-8"))
+    assert doc["records"]["undated"] > 0 and doc["records"]["dated"] > 0
+    meta = [t for t in doc["topics"] if "metaverse" in t["label"]]
+    assert len(meta) == 1
+    dec = next(s for s in doc["shares"] if s["period"] == "2021-12" and s["topic"] == meta[0]["id"])
+    assert dec["count"] >= 1
+    assert meta[0]["label"] in html.read_text(encoding="utf-8")
