@@ -93,6 +93,24 @@ def _corpora(corpus: list[Path] | None) -> list[str]:
     return default_corpora()
 
 
+def _sort_paths(
+    paths_: list[Path] | None, corpus: list[Path] | None
+) -> tuple[list[str] | None, list[str]]:
+    """Split positional files into label files and corpus files.
+
+    ``--corpus ../shared/corpora/*.jsonl`` expands to several files, and only the first follows
+    the flag; the others arrive as positional paths. A JSONL file whose first record has no
+    ``sectors``/``tone`` is a corpus, not a label file, so it is used as one.
+    """
+    from classify.labels import is_corpus_file
+
+    labels_, extra = [], []
+    for p in paths_ or []:
+        (extra if p.is_file() and is_corpus_file(p) else labels_).append(p)
+    corpora = _corpora([*(corpus or []), *extra] or None)
+    return ([str(p) for p in labels_] or None), corpora
+
+
 LabelsOpt = Annotated[
     list[Path] | None,
     typer.Option(
@@ -117,6 +135,13 @@ ModelOpt = Annotated[
 
 @app.command()
 def train(
+    extra: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[CORPUS...]",
+            help="More corpus files (a shell glob after --corpus lands here).",
+        ),
+    ] = None,
     labels: LabelsOpt = None,
     corpus: CorpusOpt = None,
     out: Annotated[
@@ -148,7 +173,10 @@ def train(
     from classify.train import train as run_train
 
     label_paths = [str(p) for p in (labels or [paths.PROJECT_ROOT / "labels"])]
-    corpora = _corpora(corpus)
+    _, corpora = _sort_paths(extra, corpus)
+    unknown = [str(p) for p in extra or [] if str(p) not in corpora]
+    if unknown:
+        raise fail(f"not corpus files (label files go after --labels): {', '.join(unknown)}")
     try:
         if holdout > 0:
             label_paths = _split_holdout(label_paths, corpora, holdout, seed, holdout_file)
@@ -222,6 +250,12 @@ def evaluate(
             help="Gold labels (JSONL: id + sectors + tone, with text or resolvable via --corpus)."
         ),
     ],
+    extra: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[CORPUS...]", help="More corpus files (a shell glob after --corpus)."
+        ),
+    ] = None,
     model: ModelOpt = None,
     corpus: CorpusOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -240,7 +274,7 @@ def evaluate(
         p = Predictor.load(model)
     except BundleError as e:
         raise fail(str(e)) from e
-    examples, problems = check([gold], _corpora(corpus))
+    examples, problems = check([gold], _corpora(corpus) + [str(p) for p in extra or []])
     errors = [pr for pr in problems if pr.severity == "error"]
     if errors:
         raise fail("gold labels have problems:\n" + "\n".join(map(str, errors[:20])))
@@ -393,9 +427,8 @@ def labels_check(
     from classify.labels import check
 
     try:
-        examples, problems = check(
-            [str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus)
-        )
+        label_paths, corpora = _sort_paths(paths_, corpus)
+        examples, problems = check(label_paths or [str(paths.PROJECT_ROOT / "labels")], corpora)
     except FileNotFoundError as e:
         raise fail(str(e)) from e
     errors = [p for p in problems if p.severity == "error"]
@@ -433,9 +466,8 @@ def labels_stats(
     from classify.labels import check, stats
 
     try:
-        examples, _ = check(
-            [str(p) for p in (paths_ or [paths.PROJECT_ROOT / "labels"])], _corpora(corpus)
-        )
+        label_paths, corpora = _sort_paths(paths_, corpus)
+        examples, _ = check(label_paths or [str(paths.PROJECT_ROOT / "labels")], corpora)
     except FileNotFoundError as e:
         raise fail(str(e)) from e
     st = stats(examples)

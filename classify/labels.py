@@ -70,6 +70,24 @@ def label_files(paths: Iterable[str | Path]) -> list[Path]:
     return out
 
 
+def is_corpus_file(path: str | Path) -> bool:
+    """A JSONL file whose first record has text but no labels: a corpus, not a label file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    obj = json.loads(line)
+                    return (
+                        isinstance(obj, dict)
+                        and "sectors" not in obj
+                        and "tone" not in obj
+                        and "text" in obj
+                    )
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return False
+
+
 def read_examples(paths: Iterable[str | Path]) -> tuple[list[Example], list[Problem]]:
     """Parse label files; malformed lines become Problems, not exceptions."""
     examples: list[Example] = []

@@ -135,3 +135,18 @@ def test_shipped_labels_pass_check() -> None:
     assert not errors, errors[:5]
     st = stats(examples)
     assert st["examples"] >= 800 and all(st["tones"][t] > 0 for t in st["tones"])
+
+
+def test_corpus_glob_after_flag_is_understood(tmp_path: Path) -> None:
+    """`--corpus a.jsonl b.jsonl` (a shell glob): b arrives positionally and is used as a corpus."""
+    c1 = write(tmp_path / "c1.jsonl", [{"id": "x-1", "text": "一"}])
+    c2 = write(tmp_path / "c2.jsonl", [{"id": "y-1", "text": "二"}])
+    lab = write(
+        tmp_path / "l.jsonl",
+        [
+            {"id": "x-1", "sectors": ["ai"], "tone": "none"},
+            {"id": "y-1", "sectors": ["ai"], "tone": "none"},
+        ],
+    )
+    r = CliRunner().invoke(app, ["labels", "check", str(lab), "--corpus", str(c1), str(c2)])
+    assert r.exit_code == 0, r.output
