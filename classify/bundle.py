@@ -136,17 +136,21 @@ def verify(bundle_dir: str | Path) -> dict:
     return man
 
 
-def load_bundle(bundle_dir: str | Path) -> tuple[object, dict]:
-    """Verify, then unpickle the classifier. Raises :class:`BundleError` with a clear message."""
-    d = Path(bundle_dir)
-    if not d.exists():
-        raise BundleError(f"model bundle not found: {d}")
+def load_bundle(bundle_dir: str | Path) -> tuple[object, dict, Path]:
+    """Verify, then unpickle the classifier. Raises :class:`BundleError` with a clear message.
+
+    ``bundle_dir`` is a bundle, or a model name directory whose ``CURRENT`` names the version
+    to load. Returns (classifier, manifest, resolved bundle directory).
+    """
+    from classify.registry import resolve
+
+    d = resolve(bundle_dir)
     man = verify(d)
     try:
         clf = joblib.load(d / MODEL_FILE)
     except Exception as e:  # noqa: BLE001 - any unpickling failure means an unusable bundle
         raise BundleError(f"cannot load {d / MODEL_FILE}: {type(e).__name__}: {e}") from e
-    return clf, man
+    return clf, man, d
 
 
 def bundle_id(manifest: dict) -> str:

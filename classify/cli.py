@@ -27,7 +27,11 @@ labels_app = typer.Typer(help="Validate, count and extend the labelled data.", n
 topics_app = typer.Typer(
     help="Fit and inspect the BERTopic theme model (offline).", no_args_is_help=True
 )
+models_app = typer.Typer(
+    help="List, inspect, promote and roll back model versions.", no_args_is_help=True
+)
 app.add_typer(labels_app, name="labels")
+app.add_typer(models_app, name="models")
 app.add_typer(topics_app, name="topics")
 
 EXIT_OK, EXIT_RECORD_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -146,7 +150,11 @@ def train(
     corpus: CorpusOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="Bundle directory to write (default: models/default)."),
+        typer.Option(
+            "-o",
+            "--out",
+            help="Model name directory; the bundle becomes its next version vNNN (default: models/default).",
+        ),
     ] = None,
     seed: Annotated[
         int, typer.Option(help="Random seed: same labels + seed give identical predictions.")
@@ -164,12 +172,32 @@ def train(
         typer.Option(help="Where to write the held-out labels (for `classify evaluate`)."),
     ] = None,
     jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel CV fits.")] = 2,
+    promote: Annotated[
+        bool,
+        typer.Option("--promote", help="Make the new version current if macro-F1 does not drop."),
+    ] = False,
+    tolerance: Annotated[
+        float, typer.Option(help="Largest macro-F1 drop (sector or tone) --promote accepts.")
+    ] = 0.01,
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote even if macro-F1 drops (needs --reason).")
+    ] = False,
+    reason: Annotated[
+        str | None, typer.Option(help="Why a forced promotion is fine (recorded in the manifest).")
+    ] = None,
+    eval_: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--eval", help="Gold labels scored by the current and the new model (repeatable)."
+        ),
+    ] = None,
 ) -> None:
-    """Train sector + tone models from labelled files; print CV metrics; write a bundle atomically.
+    """Train sector + tone models; compare with the current model; write a new version atomically.
 
-    Example: classify train --labels labels/ --corpus ../shared/corpora/36kr_hotlist.jsonl -o models/mine
+    Example: classify train --labels labels/ --labels my_new.jsonl --promote
+    Example: classify train -o models/mine --corpus ../shared/corpora/*.jsonl --eval gold.jsonl --promote
     """
-    from classify.train import TrainingError, metrics_table
+    from classify.train import TrainingError, comparison_table, metrics_table
     from classify.train import train as run_train
 
     label_paths = [str(p) for p in (labels or [paths.PROJECT_ROOT / "labels"])]
@@ -190,16 +218,27 @@ def train(
             n_repeats=repeats,
             n_jobs=jobs,
             log=log,
+            promote=promote,
+            force=force,
+            reason=reason,
+            tolerance=tolerance,
+            eval_paths=[str(p) for p in eval_ or []],
         )
     except (TrainingError, FileNotFoundError) as e:
         raise fail(str(e)) from e
     log(metrics_table(man["metrics"]))
+    cmp = man["comparison_with_current"]
+    if "current" in cmp["cv"]:
+        log(f"\nbefore ({cmp['current_version']}) / after ({man['version']}), F1 per label:")
+        log(comparison_table(cmp))
     print(
         json.dumps(
             {
                 "model": str(out or paths.default_model_dir()),
+                "version": man["version"],
                 "candidate": man["candidate"],
                 "comparison": man["comparison"],
+                "promotion": man["promotion"],
             },
             ensure_ascii=False,
         )
@@ -419,10 +458,20 @@ def labels_check(
     ] = None,
     corpus: CorpusOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
+    suspects: Annotated[
+        bool,
+        typer.Option(
+            "--suspects",
+            help="Also list the labels most likely wrong (out-of-fold model disagrees).",
+        ),
+    ] = False,
+    top: Annotated[int, typer.Option(help="How many suspects to list.")] = 40,
+    seed: Annotated[int, typer.Option(help="CV seed for --suspects.")] = 0,
 ) -> None:
     """Validate label files against the guidelines: ids, combinations, duplicates, text, dates.
 
     Example: classify labels check labels/ --corpus ../shared/corpora/36kr_hotlist.jsonl
+    Example: classify labels check labels/ --suspects --top 40
     """
     from classify.labels import check
 
@@ -446,6 +495,19 @@ def labels_check(
         log(
             f"{len(examples)} examples checked: {len(errors)} errors, {len(problems) - len(errors)} warnings"
         )
+    if suspects:
+        if errors:
+            raise fail("fix the errors above before looking for suspects", EXIT_RECORD_ERRORS)
+        from classify.active import oof_for
+        from classify.active import suspects as find_suspects
+        from classify.labels import merge
+
+        merged, _ = merge(examples)
+        log(f"cross-validating {len(merged)} labels to find suspects ...")
+        rows = find_suspects(merged, oof_for(merged, seed=seed), top=top)
+        for r in rows:
+            print(json.dumps({"suspect": r}, ensure_ascii=False))
+        log(f"{len(rows)} suspects listed (most suspicious first)")
     if errors:
         raise typer.Exit(EXIT_RECORD_ERRORS)
 
@@ -493,12 +555,171 @@ def labels_stats(
         con.print(t)
 
 
-@labels_app.command(
-    "suggest", context_settings={"allow_extra_args": True, "ignore_unknown_options": True}
-)
-def labels_suggest() -> None:
-    """Suggest the unlabelled articles whose labels would help the model most."""
-    raise not_built("labels suggest", "the retraining issue")
+@labels_app.command("suggest")
+def labels_suggest(
+    inputs: Annotated[list[str], typer.Argument(help="Unlabelled records (any input format).")],
+    n: Annotated[int, typer.Option("-n", help="How many records to suggest.")] = 50,
+    strategy: Annotated[str, typer.Option(help="uncertainty | diversity | mixed")] = "mixed",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="Output JSONL (default: stdout).")
+    ] = None,
+    model: ModelOpt = None,
+    labels: LabelsOpt = None,
+    seed: Annotated[int, typer.Option(help="Seed for the diversity clustering.")] = 0,
+) -> None:
+    """Suggest the unlabelled records whose labels would help the model most (JSONL to annotate).
+
+    Each line carries the text, the model's current predictions and why it was chosen; fill in
+    `sectors` and `tone` and the file is a label file. Records already in --labels are skipped.
+    Example: classify labels suggest ../shared/corpora/36kr_hotlist.jsonl -n 50 --strategy mixed -o to_label.jsonl
+    """
+    from classify.active import STRATEGIES, suggest
+    from classify.io import open_writer, read_records
+    from classify.labels import read_examples
+    from classify.predictor import BundleError, Predictor
+
+    if strategy not in STRATEGIES:
+        raise fail(f"unknown strategy {strategy!r}: choose {', '.join(STRATEGIES)}")
+    try:
+        p = Predictor.load(model)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    try:
+        known, _ = read_examples([str(x) for x in (labels or [paths.PROJECT_ROOT / "labels"])])
+        rows = suggest(
+            p,
+            read_records(inputs),
+            n=n,
+            strategy=strategy,
+            seed=seed,
+            exclude={e.id for e in known},
+        )
+    except (FileNotFoundError, ValueError) as e:
+        raise fail(str(e)) from e
+    w = open_writer(out, "jsonl")
+    w.write_many(rows)
+    w.close()
+    log(f"{len(rows)} records suggested ({strategy})")
+
+
+NameOpt = Annotated[
+    Path | None,
+    typer.Option("--name", "-n", help="Model name directory (default: models/default)."),
+]
+
+
+@models_app.command("list")
+def models_list(
+    name: NameOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Versions of a model with their CV macro-F1; * marks the current one.
+
+    Example: classify models list --name models/default
+    """
+    from classify import registry
+
+    d = name or paths.default_model_dir()
+    rows = registry.describe(d)
+    if not rows:
+        raise fail(f"no model versions in {d}")
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    t = Table(title=f"model versions in {d}")
+    for c in (
+        "",
+        "version",
+        "created",
+        "candidate",
+        "examples",
+        "sector macro-F1",
+        "tone macro-F1",
+        "note",
+    ):
+        t.add_column(c)
+    for r in rows:
+        t.add_row(
+            "*" if r["current"] else "",
+            r["version"],
+            str(r["created"]),
+            str(r["candidate"]),
+            str(r["examples"]),
+            f"{r['sector_macro_f1']:.3f}",
+            f"{r['tone_macro_f1']:.3f}",
+            r["forced_reason"] or "",
+        )
+    Console().print(t)
+
+
+@models_app.command("show")
+def models_show(
+    version: Annotated[
+        str | None, typer.Argument(help="Version (vNNN) or bundle path; default: current.")
+    ] = None,
+    name: NameOpt = None,
+) -> None:
+    """Print a version's manifest (JSON, without the training id list).
+
+    Example: classify models show v002
+    """
+    from classify import registry
+    from classify.bundle import BundleError, verify
+
+    d = name or paths.default_model_dir()
+    try:
+        target = (
+            Path(version)
+            if version and Path(version).is_dir()
+            else (d / version if version else registry.resolve(d))
+        )
+        man = verify(target)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    man.get("training_data", {}).pop("ids", None)
+    man["path"] = str(target)
+    print(json.dumps(man, ensure_ascii=False, indent=1))
+
+
+@models_app.command("promote")
+def models_promote(
+    version: Annotated[str, typer.Argument(help="Version to make current (vNNN).")],
+    name: NameOpt = None,
+    reason: Annotated[str | None, typer.Option(help="Why (recorded in HISTORY.jsonl).")] = None,
+) -> None:
+    """Make a version current (atomic: CURRENT is replaced, never half-written).
+
+    Example: classify models promote v003 --reason "reviewed on gold set"
+    """
+    from classify import registry
+    from classify.bundle import BundleError
+
+    d = name or paths.default_model_dir()
+    try:
+        registry.promote(d, version, reason=reason, forced=True)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    log(f"{version} is now current in {d}")
+
+
+@models_app.command("rollback")
+def models_rollback(name: NameOpt = None) -> None:
+    """Make the previously current version current again.
+
+    Example: classify models rollback
+    """
+    from classify import registry
+    from classify.bundle import BundleError
+
+    d = name or paths.default_model_dir()
+    try:
+        v = registry.rollback(d)
+    except BundleError as e:
+        raise fail(str(e)) from e
+    log(f"rolled back: {v} is now current in {d}")
 
 
 def _register_plugins() -> None:

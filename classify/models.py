@@ -234,7 +234,12 @@ class ToneModel:
         return self
 
     def _fit(self, X, y: np.ndarray) -> tuple:  # noqa: ANN001
-        m = _calibrated(self.C, self.seed, y, multinomial=True).fit(X, y)
+        """Fit on the tones with at least two examples (one example cannot be calibrated)."""
+        vals, counts = np.unique(y, return_counts=True)
+        keep = np.isin(y, vals[counts >= 2])
+        if len(np.unique(y[keep])) < 2:
+            raise ValueError("the tone model needs at least two tones with two or more examples each")
+        m = _calibrated(self.C, self.seed, y[keep], multinomial=True).fit(X[keep], y[keep])
         return m, np.asarray(m.classes_, dtype=int)
 
     def _proba(self, m: object, present: np.ndarray, X) -> np.ndarray:  # noqa: ANN001
@@ -244,11 +249,15 @@ class ToneModel:
 
     def _tune_weights(self, X, y: np.ndarray) -> np.ndarray:  # noqa: ANN001
         counts = np.bincount(y, minlength=len(self.labels))
-        k = int(min(3, counts[counts > 0].min()))
-        if k < 2:
+        learnable = counts[counts >= 2]
+        if len(learnable) < 2:
             return np.ones(len(self.labels))
+        k = int(min(3, learnable.min()))
         P = np.zeros((len(y), len(self.labels)))
-        for tr, te in StratifiedKFold(k, shuffle=True, random_state=self.seed).split(X, y):
+        with warnings.catch_warnings():  # a singleton tone only triggers StratifiedKFold's warning
+            warnings.simplefilter("ignore", UserWarning)
+            folds = list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(X, y))
+        for tr, te in folds:
             m, present = self._fit(X[tr], y[tr])
             P[te] = self._proba(m, present, X[te])
         head = [TONES.index(t) for t in TONE_HEADLINE]
@@ -497,7 +506,12 @@ def cross_validate(
                     }
                 )
         if oof is None:
-            oof = {"sector_proba": Ps_all, "tone_proba": Pt_all}
+            oof = {
+                "sector_proba": Ps_all,
+                "tone_proba": Pt_all,
+                "sector_decision": D_all,
+                "tone_decision": T_all,
+            }
     return {
         "candidate": candidate,
         "scheme": f"{n_repeats}x repeated stratified {n_splits}-fold CV",

@@ -95,8 +95,8 @@ class Predictor:
         Raises :class:`BundleError` if the bundle is missing, tampered with or for another label set.
         """
         p = Path(path) if path is not None else paths.default_model_dir()
-        clf, man = load_bundle(p)
-        return cls(clf, man, p)
+        clf, man, resolved = load_bundle(p)
+        return cls(clf, man, resolved)
 
     # ------------------------------------------------------------------ predicting
 

@@ -74,11 +74,23 @@ def train(
     n_repeats: int = 3,
     n_jobs: int = 2,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    *,
+    promote: bool = False,
+    force: bool = False,
+    reason: str | None = None,
+    tolerance: float = 0.01,
+    eval_paths: Iterable[str | Path] = (),
 ) -> dict:
-    """Compare candidates by repeated CV, refit the best on all labels, write the bundle.
+    """Compare candidates by repeated CV, refit the best on all labels, write a new model version.
 
-    Returns the manifest written (with the CV metrics of every candidate).
+    ``out_dir`` is a model name directory (``models/<name>``): the bundle goes to the next
+    version ``vNNN`` inside it. The first version becomes current; later ones only with
+    ``promote`` and when neither sector nor tone macro-F1 drops by more than ``tolerance``
+    against the current model (``force`` overrides, with ``reason`` recorded in the manifest).
+    Returns the manifest written, with ``comparison_with_current`` and ``promotion``.
     """
+    from classify import registry
+
     examples, notes = load_training_data(label_paths, corpora)
     for n in notes:
         log(n)
@@ -86,13 +98,22 @@ def train(
         raise TrainingError(
             f"only {len(examples)} labelled examples: need at least 20 to cross-validate"
         )
+    if force and not reason:
+        raise TrainingError("--force needs --reason: the reason is recorded in the manifest")
+    gold = _load_gold(eval_paths, corpora)
+    out = Path(out_dir) if out_dir else paths.default_model_dir()
+    if registry.is_bundle(out):
+        raise TrainingError(
+            f"{out} is a single bundle, not a model name directory; train into its parent's "
+            f"sibling (e.g. -o {out.parent / (out.name + '-versions')}) or move it to {out / 'v001'}"
+        )
     Y, y = targets(examples)
     batch = tokenize_batch([e.title for e in examples], [e.text for e in examples])
     names = list(candidates) if candidates else list(CANDIDATES)
     unknown = [c for c in names if c not in CANDIDATES]
     if unknown:
         raise TrainingError(f"unknown candidate(s) {unknown}; known: {list(CANDIDATES)}")
-    results = {}
+    results, oofs = {}, {}
     for name in names:
         log(f"cross-validating {name} ({n_repeats}x{n_splits}-fold) ...")
         r = cross_validate(
@@ -106,7 +127,7 @@ def train(
             n_jobs=n_jobs,
             groups=np.array([language_group(e) for e in examples]),
         )
-        r.pop("oof")
+        oofs[name] = r.pop("oof")
         results[name] = r
         log(
             f"  sector macro-F1 {r['sectors']['macro_f1']:.3f}  micro-F1 {r['sectors']['micro_f1']:.3f}  "
@@ -121,8 +142,19 @@ def train(
     )
     log(f"chosen: {best}; fitting on all {len(examples)} examples ...")
     clf = Classifier(best, seed=seed).fit(batch, Y, y)
+    cmp = compare_with_current(out, examples, Y, y, results[best], oofs[best], clf, gold)
+    decision = promotion_decision(
+        cmp,
+        has_current=registry.current(out) is not None,
+        promote=promote,
+        force=force,
+        reason=reason,
+        tolerance=tolerance,
+    )
+    version = registry.next_version(out)
     manifest = {
-        "name": Path(out_dir).name if out_dir else "default",
+        "name": out.name,
+        "version": version,
         "candidate": best,
         "seed": seed,
         "training_data": {
@@ -132,9 +164,11 @@ def train(
             "sectors": {s: int(Y[:, j].sum()) for j, s in enumerate(SECTORS)},
             "tones": {t: int((y == k).sum()) for k, t in enumerate(TONES)},
             "sources": _count(e.source for e in examples),
+            "ids": sorted(e.id for e in examples),
         },
         "lexicon_sha256": lexicon.fingerprint(),
         "thresholds": {s: float(t) for s, t in zip(SECTORS, clf.sectors.thresholds_, strict=True)},
+        "tone_weights": {t: float(w) for t, w in zip(TONES, clf.tone.weights_, strict=True)},
         "metrics": results[best],
         "comparison": {
             c: {
@@ -144,11 +178,197 @@ def train(
             }
             for c in names
         },
+        "comparison_with_current": cmp,
+        "promotion": decision,
     }
-    out = Path(out_dir) if out_dir else paths.default_model_dir()
-    write_bundle(out, clf, manifest, model_card(manifest, results))
-    log(f"wrote {out}")
-    return json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    out.mkdir(parents=True, exist_ok=True)
+    write_bundle(out / version, clf, manifest, model_card(manifest, results))
+    log(f"wrote {out / version}")
+    if decision["promote"]:
+        registry.promote(
+            out, version, reason=decision.get("reason"), forced=decision.get("forced", False)
+        )
+        log(f"{version} is now current in {out}")
+    else:
+        log(f"{version} NOT promoted: {decision['why']} (current stays {registry.current(out)})")
+    return json.loads((out / version / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _load_gold(eval_paths: Iterable[str | Path], corpora: Iterable[str | Path]) -> list[Example]:
+    paths_ = [str(p) for p in eval_paths]
+    if not paths_:
+        return []
+    examples, problems = check(paths_, corpora)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise TrainingError("--eval " + _problem_text(errors))
+    return examples
+
+
+def _scores(Y: np.ndarray, D: np.ndarray, y: np.ndarray, T: np.ndarray) -> dict:
+    from classify.models import sector_metrics, tone_metrics
+
+    s, t = sector_metrics(Y, D), tone_metrics(y, T)
+    return {
+        "n": int(len(y)),
+        "sector_macro_f1": round(s["macro_f1"], 4),
+        "sector_micro_f1": round(s["micro_f1"], 4),
+        "tone_macro_f1": round(t["macro_f1"], 4),
+        "per_label_f1": {k: round(v["f1"], 4) for k, v in s["per_label"].items() if v["support"]},
+        "tone_f1": {k: round(v["f1"], 4) for k, v in t["per_label"].items() if v["support"]},
+    }
+
+
+def _decide(clf: Classifier, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    b = tokenize_batch([e.title for e in examples], [e.text for e in examples])
+    Ps, Pt, _ = clf.predict(b)
+    return clf.sectors.decide(Ps).astype(int), clf.tone.decide(Pt)
+
+
+def compare_with_current(
+    out: Path,
+    examples: list[Example],
+    Y: np.ndarray,
+    y: np.ndarray,
+    new_cv: dict,
+    oof: dict,
+    new_clf: Classifier,
+    gold: list[Example],
+) -> dict:
+    """Before/after: the current model and the new one, scored where the comparison is fair.
+
+    - ``cv``: each model's own cross-validated metrics (the current one's from its manifest);
+    - ``unseen``: the labels the current model never trained on, scored by the current model
+      and by the new model's out-of-fold predictions (the same examples, held out for both);
+    - ``gold``: both fitted models on ``--eval`` gold labels.
+    """
+    from classify import registry
+    from classify.bundle import BundleError, load_bundle
+
+    res: dict = {"current_version": registry.current(out)}
+    new_cv_row = {
+        "sector_macro_f1": new_cv["sectors"]["macro_f1"],
+        "tone_macro_f1": new_cv["tone"]["macro_f1"],
+        "per_label_f1": {k: v["f1"] for k, v in new_cv["sectors"]["per_label"].items()},
+    }
+    res["cv"] = {"new": new_cv_row}
+    try:
+        cur_clf, cur_man, _ = load_bundle(out) if res["current_version"] else (None, None, None)
+    except BundleError:
+        cur_clf = cur_man = None
+    if cur_clf is not None:
+        cm = cur_man.get("metrics", {})
+        res["cv"]["current"] = {
+            "sector_macro_f1": cm.get("sectors", {}).get("macro_f1"),
+            "tone_macro_f1": cm.get("tone", {}).get("macro_f1"),
+            "per_label_f1": {
+                k: v["f1"] for k, v in cm.get("sectors", {}).get("per_label", {}).items()
+            },
+        }
+        ids = cur_man.get("training_data", {}).get("ids")
+        seen = set(ids or [])
+        idx = [i for i, e in enumerate(examples) if e.id not in seen]
+        if ids is not None and idx:  # a manifest without ids cannot tell seen from unseen
+            D_cur, T_cur = _decide(cur_clf, [examples[i] for i in idx])
+            res["unseen"] = {
+                "current": _scores(Y[idx], D_cur, y[idx], T_cur),
+                "new": _scores(
+                    Y[idx],
+                    oof["sector_decision"][idx].astype(int),
+                    y[idx],
+                    oof["tone_decision"][idx],
+                ),
+            }
+    if gold:
+        Yg, yg = targets(gold)
+        D, T = _decide(new_clf, gold)
+        res["gold"] = {"new": _scores(Yg, D, yg, T)}
+        if cur_clf is not None:
+            D, T = _decide(cur_clf, gold)
+            res["gold"]["current"] = _scores(Yg, D, yg, T)
+    return res
+
+
+MIN_UNSEEN = 20
+
+
+def promotion_decision(
+    cmp: dict,
+    *,
+    has_current: bool,
+    promote: bool,
+    force: bool,
+    reason: str | None,
+    tolerance: float,
+) -> dict:
+    """Whether the new version becomes current, and why (recorded in its manifest)."""
+    if not has_current:
+        return {"promote": True, "why": "first version", "forced": False}
+    if not promote:
+        return {"promote": False, "why": "--promote not given", "forced": False}
+    basis = (
+        "gold"
+        if "current" in cmp.get("gold", {})
+        else "unseen"
+        if cmp.get("unseen", {}).get("current", {}).get("n", 0) >= MIN_UNSEEN
+        else "cv"
+    )
+    cur, new = (
+        (cmp[basis]["current"], cmp[basis]["new"])
+        if basis in cmp and "current" in cmp[basis]
+        else ({}, {})
+    )
+    drops = {
+        k: round((cur.get(k) or 0) - (new.get(k) or 0), 4)
+        for k in ("sector_macro_f1", "tone_macro_f1")
+    }
+    ok = all(d <= tolerance for d in drops.values())
+    out = {"basis": basis, "drops": drops, "tolerance": tolerance, "forced": False}
+    if ok:
+        return {**out, "promote": True, "why": f"no macro-F1 drop beyond {tolerance} on {basis}"}
+    if force:
+        return {
+            **out,
+            "promote": True,
+            "forced": True,
+            "reason": reason,
+            "why": f"forced despite drops {drops} on {basis}: {reason}",
+        }
+    return {
+        **out,
+        "promote": False,
+        "why": f"macro-F1 would drop {drops} on {basis} (tolerance {tolerance})",
+    }
+
+
+def comparison_table(cmp: dict) -> str:
+    """Side-by-side per-label F1: current vs new, on each basis available."""
+    cols: list[tuple[str, dict]] = []
+    if "current" in cmp["cv"]:
+        cols.append(("current CV", cmp["cv"]["current"]["per_label_f1"]))
+    cols.append(("new CV", cmp["cv"]["new"]["per_label_f1"]))
+    for basis in ("unseen", "gold"):
+        for who in ("current", "new"):
+            if who in cmp.get(basis, {}):
+                cols.append(
+                    (f"{who} {basis} (n={cmp[basis][who]['n']})", cmp[basis][who]["per_label_f1"])
+                )
+    head = "| label | " + " | ".join(c for c, _ in cols) + " |"
+    rows = [head, "|---" * (len(cols) + 1) + "|"]
+    for s in SECTORS:
+        rows.append(f"| {s} | " + " | ".join(_fmt(col.get(s)) for _, col in cols) + " |")
+    macro = []
+    for name, _ in cols:
+        who, basis = name.split(" ")[0], name.split(" ")[1]
+        row = cmp["cv"][who] if basis == "CV" else cmp[basis][who]
+        macro.append((row.get("sector_macro_f1"), row.get("tone_macro_f1")))
+    rows.append("| **sector macro-F1** | " + " | ".join(_fmt(m[0]) for m in macro) + " |")
+    rows.append("| **tone macro-F1** | " + " | ".join(_fmt(m[1]) for m in macro) + " |")
+    return "\n".join(rows)
+
+
+def _fmt(v: float | None) -> str:
+    return "–" if v is None else f"{v:.3f}"
 
 
 def language_group(e: Example) -> str:
@@ -203,7 +423,18 @@ def model_card(manifest: dict, results: dict) -> str:
         f"| {g} | {v['n']} | {v['sector_macro_f1']:.3f} | {v['sector_micro_f1']:.3f} | {v['tone_macro_f1']:.3f} |"
         for g, v in m.get("by_group", {}).items()
     )
-    return f"""# Model card: {manifest["name"]}
+    promo = manifest.get("promotion", {})
+    cmp = manifest.get("comparison_with_current")
+    before_after = (
+        (
+            f"Compared with `{cmp.get('current_version')}` (current when this was trained):\n\n"
+            f"{comparison_table(cmp)}\n\n"
+            if cmp and "current" in cmp.get("cv", {})
+            else "First version of this model name: nothing to compare with.\n\n"
+        )
+        + f"Promotion: **{'promoted' if promo.get('promote') else 'not promoted'}** — {promo.get('why', '')}."
+    )
+    return f"""# Model card: {manifest["name"]} {manifest.get("version", "")}
 
 **Chosen design:** `{manifest["candidate"]}` (seed {manifest["seed"]}). Every number below is
 from {m["scheme"]} on the labels (held-out folds only; thresholds tuned inside each training
@@ -245,6 +476,10 @@ By language (same held-out predictions, macro-F1 over the labels present in each
 Tone confusion matrix (summed over repeats):
 
 {confusion_table(m["tone"]["confusion"])}
+
+## Before / after
+
+{before_after}
 
 ## Known weaknesses
 - English training text is only the seed corpus (TechNode/Caixin 2020–2023, crypto-heavy

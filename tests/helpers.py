@@ -90,12 +90,15 @@ def write_labels(path: Path, examples: list[dict]) -> Path:
 
 
 def train_tiny_bundle(tmp: Path, seed: int = 0) -> Path:
-    """A small real bundle trained on the synthetic set (one candidate, 3-fold, one repeat)."""
+    """A small real bundle trained on the synthetic set (one candidate, 3-fold, one repeat).
+
+    Returns the bundle directory itself (``<tmp>/models/v001``), which loads directly.
+    """
     from classify.train import train
 
     labels = write_labels(tmp / "labels.jsonl", synthetic_examples(seed=seed))
-    out = tmp / "bundle"
-    train(
+    out = tmp / "models"
+    man = train(
         [labels],
         [],
         out,
@@ -106,4 +109,4 @@ def train_tiny_bundle(tmp: Path, seed: int = 0) -> Path:
         n_jobs=1,
         log=lambda m: None,
     )
-    return out
+    return out / man["version"]

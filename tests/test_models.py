@@ -52,7 +52,7 @@ def test_strata_has_enough_members() -> None:
 
 
 def test_bundle_round_trip_and_manifest(tiny_bundle: Path) -> None:
-    clf, man = load_bundle(tiny_bundle)
+    clf, man, _ = load_bundle(tiny_bundle)
     assert man["labels"]["sectors"] == list(SECTORS) and man["labels"]["tones"] == list(TONES)
     assert set(man["files"]) == {"model.joblib", "MODEL_CARD.md"}
     assert man["metrics"]["scheme"].startswith("1x repeated stratified 3-fold")
@@ -155,7 +155,7 @@ def test_import_classify_is_light() -> None:
 
 def test_stacked_scoring_equals_sklearn_calibrated(tiny_bundle: Path) -> None:
     """The one-matmul scorer gives exactly scikit-learn's calibrated probabilities."""
-    clf, _ = load_bundle(tiny_bundle)
+    clf, _, _ = load_bundle(tiny_bundle)
     batch = tokenize_batch(
         [None] * 4, ["比特币矿工", "new mobile game", "the chipmaker wafer", "熊猫"]
     )
@@ -173,3 +173,16 @@ def test_stacked_scoring_equals_sklearn_calibrated(tiny_bundle: Path) -> None:
     ref_t = np.zeros((X.shape[0], len(TONES)))
     ref_t[:, tm.present_] = tm.model_.predict_proba(Xt)
     assert np.allclose(tm.predict_proba(Xt), ref_t, atol=1e-12)
+
+
+def test_a_tone_with_one_example_does_not_break_training(tmp_path: Path) -> None:
+    from classify.labels import check
+    from classify.models import Classifier
+
+    ex = synthetic_examples(n_per_sector=6)
+    ex[0]["tone"] = "neutral"  # the only neutral example
+    examples, _ = check([write_labels(tmp_path / "l.jsonl", ex)])
+    Y, y = targets(examples)
+    clf = Classifier(seed=0).fit(tokenize_batch([None] * len(ex), [e.text for e in examples]), Y, y)
+    P = clf.tone.predict_proba(clf._tone_X(clf.featurizer.transform(tokenize_batch([None], ["x"]))))
+    assert P.shape == (1, len(TONES)) and P[0, TONES.index("neutral")] == 0.0
