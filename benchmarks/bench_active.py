@@ -31,7 +31,9 @@ STRATEGIES = ("random", "uncertainty", "diversity", "mixed")
 
 def scores(clf: Classifier, batch, Y: np.ndarray, y: np.ndarray) -> tuple[float, float]:  # noqa: ANN001
     Ps, Pt, _ = clf.predict(batch)
-    return sector_metrics(Y, clf.sectors.decide(Ps))["macro_f1"], tone_metrics(y, clf.tone.decide(Pt))["macro_f1"]
+    return sector_metrics(Y, clf.sectors.decide(Ps))["macro_f1"], tone_metrics(
+        y, clf.tone.decide(Pt)
+    )["macro_f1"]
 
 
 def main() -> None:
@@ -51,8 +53,9 @@ def main() -> None:
     curves = {s: np.zeros((args.seeds, len(sizes), 2)) for s in STRATEGIES}
     t0 = time.time()
     for seed in range(args.seeds):
-        rest, test = train_test_split(np.arange(len(y)), test_size=args.test, random_state=seed,
-                                      stratify=strata(Y, y, 2))
+        rest, test = train_test_split(
+            np.arange(len(y)), test_size=args.test, random_state=seed, stratify=strata(Y, y, 2)
+        )
         rng = np.random.default_rng(seed)
         start = rng.choice(rest, size=args.start, replace=False)
         tb = subset(batch, test)
@@ -68,20 +71,41 @@ def main() -> None:
                     new = rng.choice(pool, size=args.step, replace=False).tolist()
                 else:
                     Ps, Pt, X = clf.predict(subset(batch, pool))
-                    picks, _ = select(Ps, Pt, X, clf.sectors.thresholds_, clf.tone.weights_, args.step,
-                                      strategy, seed)
+                    picks, _ = select(
+                        Ps,
+                        Pt,
+                        X,
+                        clf.sectors.thresholds_,
+                        clf.tone.weights_,
+                        args.step,
+                        strategy,
+                        seed,
+                    )
                     new = [int(pool[i]) for i, _ in picks]
                 labelled += new
-            print(f"seed {seed} {strategy:11s} done ({time.time() - t0:.0f}s)", file=sys.stderr, flush=True)
-    print(f"\nActive-learning simulation: {len(y)} labels, test split {args.test:.0%} (fixed per seed), "
-          f"start {args.start} random labels, +{args.step} per round, mean over {args.seeds} seeds.\n")
+            print(
+                f"seed {seed} {strategy:11s} done ({time.time() - t0:.0f}s)",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(
+        f"\nActive-learning simulation: {len(y)} labels, test split {args.test:.0%} (fixed per seed), "
+        f"start {args.start} random labels, +{args.step} per round, mean over {args.seeds} seeds.\n"
+    )
     for k_metric, name in ((0, "sector macro-F1"), (1, "tone macro-F1 (tightening/easing/none)")):
         print(f"{name}")
         print(f"{'labels':>8s} " + " ".join(f"{s:>12s}" for s in STRATEGIES))
         for k, n in enumerate(sizes):
-            print(f"{n:8d} " + " ".join(f"{curves[s][:, k, k_metric].mean():12.3f}" for s in STRATEGIES))
+            print(
+                f"{n:8d} "
+                + " ".join(f"{curves[s][:, k, k_metric].mean():12.3f}" for s in STRATEGIES)
+            )
         area = {s: curves[s][:, 1:, k_metric].mean() for s in STRATEGIES}
-        print("mean over rounds after the start: " + ", ".join(f"{s} {v:.3f}" for s, v in area.items()) + "\n")
+        print(
+            "mean over rounds after the start: "
+            + ", ".join(f"{s} {v:.3f}" for s, v in area.items())
+            + "\n"
+        )
     print(f"total {time.time() - t0:.0f}s")
 
 

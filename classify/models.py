@@ -238,7 +238,9 @@ class ToneModel:
         vals, counts = np.unique(y, return_counts=True)
         keep = np.isin(y, vals[counts >= 2])
         if len(np.unique(y[keep])) < 2:
-            raise ValueError("the tone model needs at least two tones with two or more examples each")
+            raise ValueError(
+                "the tone model needs at least two tones with two or more examples each"
+            )
         m = _calibrated(self.C, self.seed, y[keep], multinomial=True).fit(X[keep], y[keep])
         return m, np.asarray(m.classes_, dtype=int)
 

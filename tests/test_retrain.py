@@ -7,6 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
+from helpers import synthetic_examples, write_labels
 from typer.testing import CliRunner
 
 from classify import registry
@@ -18,9 +19,14 @@ from classify.io import article_from_obj
 from classify.labels import check
 from classify.predictor import Predictor
 from classify.train import promotion_decision, train
-from helpers import synthetic_examples, write_labels
 
-QUIET = {"n_splits": 3, "n_repeats": 1, "n_jobs": 1, "candidates": ["lexicon+ngrams"], "log": lambda m: None}
+QUIET = {
+    "n_splits": 3,
+    "n_repeats": 1,
+    "n_jobs": 1,
+    "candidates": ["lexicon+ngrams"],
+    "log": lambda m: None,
+}
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +35,17 @@ def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tmp = tmp_path_factory.mktemp("reg")
     base = write_labels(tmp / "base.jsonl", synthetic_examples(n_per_sector=8, seed=1))
     first = train([base], [], tmp / "m", **QUIET)
-    (tmp / "v001.json").write_text(json.dumps({"current_after": registry.current(tmp / "m"), **first}))
-    more = write_labels(tmp / "more.jsonl", [
-        {**e, "id": "more-" + e["id"]} for e in synthetic_examples(n_per_sector=4, seed=7)])
+    (tmp / "v001.json").write_text(
+        json.dumps({"current_after": registry.current(tmp / "m"), **first})
+    )
+    more = write_labels(
+        tmp / "more.jsonl",
+        [{**e, "id": "more-" + e["id"]} for e in synthetic_examples(n_per_sector=4, seed=7)],
+    )
     second = train([base, more], [], tmp / "m", promote=True, **QUIET)
-    (tmp / "v002.json").write_text(json.dumps({"current_after": registry.current(tmp / "m"), **second}))
+    (tmp / "v002.json").write_text(
+        json.dumps({"current_after": registry.current(tmp / "m"), **second})
+    )
     return tmp
 
 
@@ -47,7 +59,9 @@ def test_first_version_is_current_then_gated(registry_dir: Path) -> None:
     man = json.loads((registry_dir / "v002.json").read_text())
     cmp = man["comparison_with_current"]
     assert cmp["current_version"] == "v001" and "current" in cmp["cv"]
-    assert cmp["unseen"]["current"]["n"] == 28 == cmp["unseen"]["new"]["n"]  # only the new labels are unseen
+    assert (
+        cmp["unseen"]["current"]["n"] == 28 == cmp["unseen"]["new"]["n"]
+    )  # only the new labels are unseen
     assert man["promotion"]["basis"] == "unseen"
     assert man["current_after"] == ("v002" if man["promotion"]["promote"] else "v001")
     card = (m / "v002" / "MODEL_CARD.md").read_text(encoding="utf-8")
@@ -55,19 +69,29 @@ def test_first_version_is_current_then_gated(registry_dir: Path) -> None:
 
 
 def test_promotion_decision_rules() -> None:
-    base = {"cv": {"current": {"sector_macro_f1": 0.8, "tone_macro_f1": 0.7},
-                   "new": {"sector_macro_f1": 0.7, "tone_macro_f1": 0.7}}}
-    assert promotion_decision(base, has_current=False, promote=False, force=False, reason=None,
-                              tolerance=0.01)["promote"]
-    assert not promotion_decision(base, has_current=True, promote=False, force=False, reason=None,
-                                  tolerance=0.01)["promote"]
-    drop = promotion_decision(base, has_current=True, promote=True, force=False, reason=None, tolerance=0.01)
+    base = {
+        "cv": {
+            "current": {"sector_macro_f1": 0.8, "tone_macro_f1": 0.7},
+            "new": {"sector_macro_f1": 0.7, "tone_macro_f1": 0.7},
+        }
+    }
+    assert promotion_decision(
+        base, has_current=False, promote=False, force=False, reason=None, tolerance=0.01
+    )["promote"]
+    assert not promotion_decision(
+        base, has_current=True, promote=False, force=False, reason=None, tolerance=0.01
+    )["promote"]
+    drop = promotion_decision(
+        base, has_current=True, promote=True, force=False, reason=None, tolerance=0.01
+    )
     assert not drop["promote"] and drop["drops"]["sector_macro_f1"] == pytest.approx(0.1)
-    forced = promotion_decision(base, has_current=True, promote=True, force=True, reason="new taxonomy",
-                                tolerance=0.01)
+    forced = promotion_decision(
+        base, has_current=True, promote=True, force=True, reason="new taxonomy", tolerance=0.01
+    )
     assert forced["promote"] and forced["forced"] and forced["reason"] == "new taxonomy"
-    assert promotion_decision(base, has_current=True, promote=True, force=False, reason=None,
-                              tolerance=0.2)["promote"]
+    assert promotion_decision(
+        base, has_current=True, promote=True, force=False, reason=None, tolerance=0.2
+    )["promote"]
 
 
 def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
@@ -80,7 +104,10 @@ def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
     r = runner.invoke(app, ["models", "rollback", "--name", str(m)])
     assert r.exit_code == 0 and registry.current(m) == "v001"
     rows = json.loads(runner.invoke(app, ["models", "list", "--name", str(m), "--json"]).stdout)
-    assert [x["version"] for x in rows] == ["v001", "v002"] and [x["current"] for x in rows] == [True, False]
+    assert [x["version"] for x in rows] == ["v001", "v002"] and [x["current"] for x in rows] == [
+        True,
+        False,
+    ]
     assert runner.invoke(app, ["models", "promote", "v009", "--name", str(m)]).exit_code == 2
     shown = json.loads(runner.invoke(app, ["models", "show", "v002", "--name", str(m)]).stdout)
     assert shown["version"] == "v002" and "ids" not in shown["training_data"]
@@ -88,7 +115,9 @@ def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
     assert events[-1] == "rollback" and "promote" in events
 
 
-def test_crash_mid_promote_leaves_complete_current(registry_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_crash_mid_promote_leaves_complete_current(
+    registry_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """If the process dies between writing the new CURRENT and renaming it, CURRENT is unchanged."""
     m = registry_dir / "m"
     before = registry.current(m)
@@ -126,7 +155,11 @@ def test_suspects_find_flipped_labels(tmp_path: Path) -> None:
     rng = random.Random(0)
     flipped = set()
     for e in rng.sample(ex, 20):
-        others = [s for s in ("ecommerce", "gaming", "semiconductors", "ev_auto", "ai", "crypto") if s not in e["sectors"]]
+        others = [
+            s
+            for s in ("ecommerce", "gaming", "semiconductors", "ev_auto", "ai", "crypto")
+            if s not in e["sectors"]
+        ]
         e["sectors"] = [rng.choice(others)]
         e["tone"] = "none" if e["tone"] != "none" else e["tone"]
         flipped.add(e["id"])
@@ -135,18 +168,29 @@ def test_suspects_find_flipped_labels(tmp_path: Path) -> None:
     rows = suspects(examples, oof_for(examples, n_jobs=1), top=40)
     found = flipped & {r["id"] for r in rows}
     assert len(found) >= 16, (len(found), sorted(flipped - found))
-    assert all(r["model"]["sectors"] != r["label"]["sectors"] or r["model"]["tone"] != r["label"]["tone"]
-               for r in rows if r["id"] in flipped)
+    assert all(
+        r["model"]["sectors"] != r["label"]["sectors"] or r["model"]["tone"] != r["label"]["tone"]
+        for r in rows
+        if r["id"] in flipped
+    )
 
 
 def test_suggest_strategies(tiny_bundle: Path) -> None:
     p = Predictor.load(tiny_bundle)
-    pool = [article_from_obj({"id": f"u{i}", "text": t}, i) for i, t in enumerate(
-        [e["text"] for e in synthetic_examples(n_per_sector=5, seed=11)] +
-        ["a phone maker and a chip foundry and a game studio", "比特币 游戏 芯片"])]
+    pool = [
+        article_from_obj({"id": f"u{i}", "text": t}, i)
+        for i, t in enumerate(
+            [e["text"] for e in synthetic_examples(n_per_sector=5, seed=11)]
+            + ["a phone maker and a chip foundry and a game studio", "比特币 游戏 芯片"]
+        )
+    ]
     for strategy in ("uncertainty", "diversity", "mixed"):
         rows = suggest(p, pool, n=6, strategy=strategy, exclude={"u0"})
-        assert len(rows) == 6 and len({r["id"] for r in rows}) == 6 and "u0" not in {r["id"] for r in rows}
+        assert (
+            len(rows) == 6
+            and len({r["id"] for r in rows}) == 6
+            and "u0" not in {r["id"] for r in rows}
+        )
         assert all(r["why"]["strategy"] == strategy and r["sectors"] is None for r in rows)
         assert set(rows[0]["predicted"]["top_sector_scores"]) <= set(SECTORS)
     unc = suggest(p, pool, n=len(pool), strategy="uncertainty")
@@ -158,17 +202,42 @@ def test_suggest_strategies(tiny_bundle: Path) -> None:
 
 def test_cli_suggest_and_suspects(tmp_path: Path, tiny_bundle: Path) -> None:
     runner = CliRunner()
-    pool = write_labels(tmp_path / "pool.jsonl", [{"id": f"p{i}", "text": e["text"]} for i, e in
-                                                  enumerate(synthetic_examples(n_per_sector=3, seed=4))])
+    pool = write_labels(
+        tmp_path / "pool.jsonl",
+        [
+            {"id": f"p{i}", "text": e["text"]}
+            for i, e in enumerate(synthetic_examples(n_per_sector=3, seed=4))
+        ],
+    )
     labels = write_labels(tmp_path / "lab.jsonl", synthetic_examples(n_per_sector=6, seed=5))
     out = tmp_path / "to_label.jsonl"
-    r = runner.invoke(app, ["labels", "suggest", str(pool), "-n", "5", "--strategy", "uncertainty", "-o", str(out),
-                            "--model", str(tiny_bundle), "--labels", str(labels)])
+    r = runner.invoke(
+        app,
+        [
+            "labels",
+            "suggest",
+            str(pool),
+            "-n",
+            "5",
+            "--strategy",
+            "uncertainty",
+            "-o",
+            str(out),
+            "--model",
+            str(tiny_bundle),
+            "--labels",
+            str(labels),
+        ],
+    )
     assert r.exit_code == 0, r.output
     rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(rows) == 5 and all(x["text"] and x["why"]["reason"] for x in rows)
-    assert runner.invoke(app, ["labels", "suggest", str(pool), "--strategy", "x", "--model",
-                               str(tiny_bundle)]).exit_code == 2
+    assert (
+        runner.invoke(
+            app, ["labels", "suggest", str(pool), "--strategy", "x", "--model", str(tiny_bundle)]
+        ).exit_code
+        == 2
+    )
     r = runner.invoke(app, ["labels", "check", str(labels), "--suspects", "--top", "5"])
     assert r.exit_code == 0, r.output
     sus = [json.loads(x)["suspect"] for x in r.stdout.splitlines() if x.startswith('{"suspect"')]
