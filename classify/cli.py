@@ -402,19 +402,27 @@ def tag(
     batch_size: Annotated[
         int, typer.Option(help="Records per batch (memory is bounded by this).")
     ] = 512,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="--engine dask: scheduler address (tcp://host:8786); default: a local cluster."
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option(help="--engine dask without --scheduler: local workers.")
+    ] = 2,
 ) -> None:
     """Tag articles in batch: one Tag per input record, in order; bad records get an error field.
 
     Example: classify tag articles.jsonl -o tags.parquet
     Example: cat articles.jsonl | classify tag - --explain
+    Example: classify tag big.jsonl -o tags.parquet --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from classify.predictor import BundleError, Predictor
     from classify.tagging import tag_records
 
     if engine not in ("local", "dask"):
         raise fail(f"unknown engine {engine!r}: choose local or dask")
-    if engine == "dask":
-        raise not_built("tag --engine dask", "the scale-out issue")
     if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):
         raise fail(f"unknown format {fmt!r}: choose jsonl, csv or parquet")
     if (fmt == "parquet" or (out and str(out).endswith(".parquet"))) and (
@@ -431,18 +439,38 @@ def tag(
         except Exception as e:  # noqa: BLE001 - any failure to load the topic model is a usage error
             raise fail(f"cannot load the topic model: {e}") from e
     try:
-        stats = tag_records(
-            predictor,
-            inputs or [],
-            out,
-            fmt,
-            explain=explain,
-            topics=topics,
-            jobs=jobs,
-            batch_size=batch_size,
-            model_path=model,
-            log=log,
-        )
+        if engine == "dask":
+            from classify.engine_dask import tag_dask
+
+            if not inputs or "-" in inputs:
+                raise fail("--engine dask needs input files (not stdin or the default seeds)")
+            stats = tag_dask(
+                str(predictor.path),
+                inputs,
+                out,
+                fmt,
+                scheduler=scheduler,
+                n_workers=workers,
+                explain=explain,
+                topics=topics,
+                batch_size=batch_size,
+                log=log,
+            )
+        else:
+            stats = tag_records(
+                predictor,
+                inputs or [],
+                out,
+                fmt,
+                explain=explain,
+                topics=topics,
+                jobs=jobs,
+                batch_size=batch_size,
+                model_path=predictor.path,
+                log=log,
+            )
+    except ImportError as e:
+        raise fail(f"--engine dask needs dask: pip install 'classify[dask]' ({e})") from e
     except (FileNotFoundError, ValueError) as e:
         raise fail(str(e)) from e
     log(f"{stats['records']} records tagged, {stats['errors']} with errors")

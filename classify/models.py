@@ -413,7 +413,9 @@ def sector_metrics(Y: np.ndarray, D: np.ndarray) -> dict:
 def tone_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     labels = list(range(len(TONES)))
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-    head = [TONES.index(t) for t in TONE_HEADLINE]
+    # macro over the headline tones present in the gold labels or the predictions (a tone absent
+    # from both, as in a small slice, has no F1 to average)
+    head = [k for k in (TONES.index(t) for t in TONE_HEADLINE) if s[k] > 0 or (pred == k).any()]
     return {
         "per_label": {
             t: {
@@ -424,7 +426,7 @@ def tone_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
             }
             for k, t in enumerate(TONES)
         },
-        "macro_f1": float(np.mean(f[head])),
+        "macro_f1": float(np.mean(f[head])) if head else 0.0,
         "macro_f1_all4": float(np.mean(f[[k for k in labels if s[k] > 0]])),
         "accuracy": float(np.mean(y == pred)),
         "confusion": {

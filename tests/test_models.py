@@ -186,3 +186,14 @@ def test_a_tone_with_one_example_does_not_break_training(tmp_path: Path) -> None
     clf = Classifier(seed=0).fit(tokenize_batch([None] * len(ex), [e.text for e in examples]), Y, y)
     P = clf.tone.predict_proba(clf._tone_X(clf.featurizer.transform(tokenize_batch([None], ["x"]))))
     assert P.shape == (1, len(TONES)) and P[0, TONES.index("neutral")] == 0.0
+
+
+def test_tone_macro_f1_averages_only_tones_present() -> None:
+    from classify.models import tone_metrics
+
+    none = TONES.index("none")
+    y = np.full(5, none)
+    assert tone_metrics(y, y.copy())["macro_f1"] == 1.0  # tightening/easing absent from both
+    pred = y.copy()
+    pred[0] = TONES.index("easing")  # a false positive counts: easing F1 0 joins the average
+    assert tone_metrics(y, pred)["macro_f1"] == pytest.approx((0.0 + 2 * 4 / 9) / 2)
