@@ -26,6 +26,14 @@ KR = ROOT.parent / "shared" / "corpora" / "36kr_hotlist.jsonl"
 
 
 def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM): getrusage would report the parent's peak across exec."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

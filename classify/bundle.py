@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -61,7 +62,8 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
     """
     out = Path(out_dir)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    _clean_stale(out)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{_owner()}-", dir=out.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it owner-only; a bundle is meant to be shared
     try:
         joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
@@ -87,7 +89,7 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
             with open(tmp / name, "rb") as fh:
                 os.fsync(fh.fileno())
         if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            old = out.parent / f".{out.name}.old-{_owner()}"
             os.replace(out, old)
             os.replace(tmp, out)
             shutil.rmtree(old, ignore_errors=True)
@@ -97,6 +99,45 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return out
+
+
+def _owner() -> str:
+    """``host-pid`` in temp names, so a later write can tell a dead writer's leftovers."""
+    host = re.sub(r"[^A-Za-z0-9]", "_", platform.node()) or "host"
+    return f"{host}-{os.getpid()}"
+
+
+def _clean_stale(out: Path) -> None:
+    """Remove the temp dirs that killed writes (SIGKILL, power loss) left beside bundles.
+
+    Only those written from this host by a process that no longer exists; a live writer's
+    temp dir is never touched. A killed swap can leave ``out`` missing with the previous
+    bundle still in ``.NAME.old-*``: that one is put back instead of removed.
+    """
+    host = _owner().rsplit("-", 1)[0]
+    pat = re.compile(rf"^\.(?P<name>.+)\.(?P<kind>tmp|old)-{re.escape(host)}-(?P<pid>\d+)")
+    for p in sorted(out.parent.glob(".*"), reverse=True):
+        m = pat.match(p.name)
+        if not m or not p.is_dir() or _alive(int(m["pid"])):
+            continue
+        target = out.parent / m["name"]
+        try:
+            if m["kind"] == "old" and not target.exists():
+                os.replace(p, target)  # the previous complete bundle
+            else:
+                shutil.rmtree(p, ignore_errors=True)
+        except OSError:
+            continue  # best effort: never a reason to fail the write itself
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def read_manifest(bundle_dir: str | Path) -> dict:

@@ -471,7 +471,7 @@ def tag(
             )
     except ImportError as e:
         raise fail(f"--engine dask needs dask: pip install 'classify[dask]' ({e})") from e
-    except (FileNotFoundError, ValueError) as e:
+    except (FileNotFoundError, ValueError, BundleError, PermissionError, IsADirectoryError) as e:
         raise fail(str(e)) from e
     log(f"{stats['records']} records tagged, {stats['errors']} with errors")
     if stats["errors"]:

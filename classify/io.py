@@ -15,7 +15,9 @@ import gzip
 import hashlib
 import io
 import json
+import re
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +27,12 @@ from typing import IO, Any
 MAX_TEXT_CHARS = 100_000
 #: A CSV field may hold a long article body.
 csv.field_size_limit(16 * 1024 * 1024)
+
+#: Only these count as blank: a line (or CSV row) holding nothing else is not a record.
+ASCII_WS = " \t\r\n\f\v"
+#: A JSON escape of a UTF-16 surrogate; only lines holding one can decode to a lone surrogate.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 INPUT_FORMATS = ("jsonl", "csv", "parquet", "txt")
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
@@ -105,12 +113,12 @@ def article_from_obj(obj: Any, line: int = 0, source: str | None = None) -> Reco
             id=rid,
             source=source,
         )
-    if not text.strip() and not (title or "").strip():
-        return BadRecord(line, "empty 'text'", id=rid, source=source)
     warnings: list[str] = []
-    if "\x00" in text:
+    if "\x00" in text:  # removed before the emptiness check: empty after cleaning is an error
         text = text.replace("\x00", "")
         warnings.append("NUL characters removed from text")
+    if not text.strip() and not (title or "").strip():
+        return BadRecord(line, "empty 'text'", id=rid, source=source)
     if len(text) > MAX_TEXT_CHARS:
         warnings.append(f"text truncated from {len(text)} to {MAX_TEXT_CHARS} characters")
         text = text[:MAX_TEXT_CHARS]
@@ -177,9 +185,11 @@ def _open_binary(path: str | Path) -> Any:
     """A context manager yielding a binary stream; stdin is never closed."""
     if str(path) == "-":
         return _nullctx(sys.stdin.buffer)
+    # 64 KiB buffers, so the encoding is sniffed from the first 64 KiB (a default buffer
+    # would show peek() only 4-8 KiB)
     if str(path).endswith(".gz"):
-        return gzip.open(path, "rb")
-    return open(path, "rb")
+        return io.BufferedReader(gzip.open(path, "rb"), 1 << 16)
+    return open(path, "rb", buffering=1 << 16)
 
 
 def _sniff_encoding(head: bytes) -> str:
@@ -201,49 +211,133 @@ def _sniff_encoding(head: bytes) -> str:
         return "utf-8"
 
 
-def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:
-    """(line number, decoded line or None, error) for each non-blank line of a byte stream."""
-    buf = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
-    head = buf.peek(65536)[:65536]
-    enc = _sniff_encoding(head)
-    if enc.startswith("utf-16"):
-        for n, line in enumerate(
-            io.TextIOWrapper(buf, encoding=enc, errors="replace", newline=""), 1
-        ):
-            if line.strip():
-                yield n, line, None
-        return
-    for n, bline in enumerate(buf, 1):
+def _peekable(raw: IO[bytes]) -> IO[bytes]:
+    return io.BufferedReader(raw) if not hasattr(raw, "peek") else raw  # type: ignore[arg-type]
+
+
+def _stream_encoding(buf: IO[bytes]) -> str:
+    """The encoding sniffed from the head of a peekable byte stream (nothing is consumed)."""
+    return _sniff_encoding(buf.peek(65536)[:65536])  # type: ignore[attr-defined]
+
+
+def jsonl_encoding(path: str | Path) -> str:
+    """The encoding :func:`read_jsonl` would use for ``path`` (for splitting it by byte ranges)."""
+    with _open_binary(path) as raw:
+        return _stream_encoding(_peekable(raw))
+
+
+def _byte_lines(
+    lines: Iterable[bytes], enc: str, first_line: int = 1
+) -> Iterator[tuple[int, str | None, str | None]]:
+    """Decode byte lines numbered from ``first_line``; blank (ASCII whitespace) lines are skipped."""
+    for n, bline in enumerate(lines, first_line):
+        if n == 1 and enc == "utf-8-sig":
+            bline = bline.removeprefix(codecs.BOM_UTF8)
         if not bline.strip():
             continue
         try:
-            yield n, bline.decode(enc if enc != "utf-8-sig" or n == 1 else "utf-8"), None
+            yield n, bline.decode("utf-8" if enc == "utf-8-sig" else enc), None
         except UnicodeDecodeError as e:
             yield n, None, f"line is not valid {enc}: {e.reason} at byte {e.start}"
+
+
+def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:
+    """(line number, decoded line or None, error) for each non-blank line of a byte stream."""
+    buf = _peekable(raw)
+    enc = _stream_encoding(buf)
+    if enc.startswith("utf-16"):
+        # split on "\n" only, like the byte path, so a stray "\r" never splits a record
+        for n, line in enumerate(
+            io.TextIOWrapper(buf, encoding=enc, errors="replace", newline="\n"), 1
+        ):
+            if line.strip(ASCII_WS):
+                yield n, line, None
+        return
+    yield from _byte_lines(buf, enc)
+
+
+def _without_surrogates(obj: Any) -> Any:
+    """``obj`` with every lone surrogate (from a ``\\udXXX`` escape) replaced by U+FFFD."""
+    if isinstance(obj, str):
+        return _LONE_SURROGATE.sub("\ufffd", obj)
+    if isinstance(obj, list):
+        return [_without_surrogates(v) for v in obj]
+    if isinstance(obj, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in obj.items()}
+    return obj
+
+
+def _line_records(
+    lines: Iterable[tuple[int, str | None, str | None]], src: str
+) -> Iterator[Record]:
+    """Records from decoded lines: the one place JSON lines are parsed and validated."""
+    for n, line, err in lines:
+        if err:
+            yield BadRecord(n, err, source=src)
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as e:
+            yield BadRecord(n, f"not valid JSON: {e.msg} (column {e.colno})", source=src)
+            continue
+        except ValueError as e:  # e.g. an integer longer than Python's 4300-digit limit
+            yield BadRecord(n, f"not valid JSON: {str(e)[:120]}", source=src)
+            continue
+        except RecursionError:
+            yield BadRecord(n, "not valid JSON: nested too deeply", source=src)
+            continue
+        fixed = False
+        if _SURROGATE_ESCAPE.search(line):  # lone surrogates cannot be written as UTF-8
+            clean = _without_surrogates(obj)
+            fixed = clean != obj
+            obj = clean
+        rec = article_from_obj(obj, n, src)
+        if fixed and isinstance(rec, Article):
+            rec.warnings.append("lone surrogate escapes replaced with U+FFFD")
+        yield rec
 
 
 def read_jsonl(path: str | Path) -> Iterator[Record]:
     """One record per non-blank line; blank lines are not records."""
     src = str(path)
     with _open_binary(path) as raw:
-        for n, line, err in _text_lines(raw):
-            if err:
-                yield BadRecord(n, err, source=src)
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                yield BadRecord(n, f"not valid JSON: {e.msg} (column {e.colno})", source=src)
-                continue
-            yield article_from_obj(obj, n, src)
+        yield from _line_records(_text_lines(raw), src)
+
+
+def read_jsonl_range(
+    path: str | Path, start: int, end: int, first_line: int, encoding: str | None = None
+) -> Iterator[Record]:
+    """The records of the lines starting in bytes [start, end) of an uncompressed JSONL file.
+
+    ``start`` and ``end`` must be line starts (or EOF) and ``first_line`` the global number of
+    the line at ``start``, so records and error messages are exactly those of :func:`read_jsonl`
+    for the same lines (the Dask engine splits big files this way). ``encoding`` defaults to the
+    one sniffed from the head of the file; UTF-16 files cannot be split by bytes.
+    """
+    enc = encoding or jsonl_encoding(path)
+    if enc.startswith("utf-16"):
+        raise ValueError(f"{path}: a UTF-16 file cannot be read by byte ranges")
+
+    def lines(fh: IO[bytes]) -> Iterator[bytes]:
+        pos = start
+        while pos < end:
+            bline = fh.readline()
+            if not bline:
+                return
+            pos += len(bline)
+            yield bline
+
+    with open(path, "rb") as fh:
+        fh.seek(start)
+        yield from _line_records(_byte_lines(lines(fh), enc, first_line), str(path))
 
 
 def read_csv(path: str | Path) -> Iterator[Record]:
     """One record per CSV row (header names the fields); a row with the wrong field count is an error."""
     src = str(path)
     with _open_binary(path) as raw:
-        buf = io.BufferedReader(raw) if not hasattr(raw, "peek") else raw
-        enc = _sniff_encoding(buf.peek(65536)[:65536])
+        buf = _peekable(raw)
+        enc = _stream_encoding(buf)
         text = io.TextIOWrapper(buf, encoding=enc, errors="replace", newline="")
         reader = csv.reader(text)
         try:
@@ -265,7 +359,7 @@ def read_csv(path: str | Path) -> Iterator[Record]:
                 yield BadRecord(row_no, f"broken CSV row: {e}", source=src)
                 continue
             row_no += 1
-            if not any(c.strip() for c in row):
+            if not any(c.strip(ASCII_WS) for c in row):
                 continue
             if len(row) != len(header):
                 yield BadRecord(
@@ -307,7 +401,18 @@ def read_records(paths: Iterable[str | Path], fmt: str | None = None) -> Iterato
     for path in paths:
         if str(path) != "-" and not Path(path).exists():
             raise FileNotFoundError(f"input not found: {path}")
-        yield from READERS[fmt or detect_format(path)](path)
+        last = 0
+        try:
+            for rec in READERS[fmt or detect_format(path)](path):
+                last = rec.line
+                yield rec
+        except (EOFError, zlib.error, gzip.BadGzipFile) as e:
+            # a truncated or corrupt .gz: keep what was read, then one error record in place
+            yield BadRecord(
+                last + 1,
+                f"cannot read the rest of {path} after line {last}: {type(e).__name__}: {e}",
+                source=str(path),
+            )
 
 
 def iter_dicts(path: str | Path) -> Iterator[dict]:
@@ -323,6 +428,26 @@ def iter_dicts(path: str | Path) -> Iterator[dict]:
 
 
 # --------------------------------------------------------------------------- writers
+
+
+def _json_default(v: Any) -> Any:
+    """JSON for values a Parquet or CSV input can carry in ``meta`` (dates, bytes, decimals, numpy)."""
+    if isinstance(v, dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, bytes | bytearray):
+        return v.decode("utf-8", errors="replace")
+    if hasattr(v, "tolist"):  # numpy scalars and arrays
+        return v.tolist()
+    return str(v)
+
+
+#: Line separators to Unicode-aware splitters (str.splitlines, JavaScript) but not to JSON:
+#: escaped in JSONL output so every record stays on one line for every reader.
+_LINE_SEPARATORS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def _dumps(v: Any) -> str:
+    return json.dumps(v, ensure_ascii=False, default=_json_default)
 
 
 class JsonlWriter:
@@ -344,7 +469,10 @@ class JsonlWriter:
             )
 
     def write_many(self, rows: Iterable[dict]) -> None:
-        self.fh.write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        text = "".join(_dumps(r) + "\n" for r in rows)
+        if "\x85" in text or "\u2028" in text or "\u2029" in text:
+            text = text.translate(_LINE_SEPARATORS)
+        self.fh.write(text)
 
     def close(self) -> None:
         if self._own:
@@ -356,19 +484,19 @@ class JsonlWriter:
 class CsvWriter:
     """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell."""
 
-    def __init__(self, out: str | Path | None) -> None:
+    def __init__(self, out: str | Path | None, fields: list[str] | None = None) -> None:
         self._own = out is not None and str(out) != "-"
         self.fh = open(out, "w", encoding="utf-8", newline="") if self._own else sys.stdout  # type: ignore[arg-type]
         self.writer: csv.DictWriter | None = None
+        self.fields = fields  # the header; None = the keys of the first row
 
     def write_many(self, rows: Iterable[dict]) -> None:
         for r in rows:
-            flat = {
-                k: (json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v)
-                for k, v in r.items()
-            }
+            flat = {k: (_dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items()}
             if self.writer is None:
-                self.writer = csv.DictWriter(self.fh, fieldnames=list(flat), extrasaction="ignore")
+                self.writer = csv.DictWriter(
+                    self.fh, fieldnames=self.fields or list(flat), extrasaction="ignore"
+                )
                 self.writer.writeheader()
             self.writer.writerow(flat)
 
@@ -403,7 +531,7 @@ class ParquetWriter:
             for k in self.fields:
                 v = r.get(k)
                 if isinstance(v, dict):
-                    v = json.dumps(v, ensure_ascii=False)
+                    v = _dumps(v)
                 cols[k].append(v)
         schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
         table = pa.table(
@@ -421,7 +549,7 @@ class ParquetWriter:
 def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
     import pyarrow as pa
 
-    if name in ("sectors", "companies"):
+    if name in ("sectors", "companies", "warnings"):
         return pa.list_(pa.string())
     if name == "tone_index":
         return pa.float64()
@@ -437,7 +565,7 @@ def open_writer(out: str | Path | None, fmt: str | None = None, fields: list[str
     if fmt == "jsonl":
         return JsonlWriter(out)
     if fmt == "csv":
-        return CsvWriter(out)
+        return CsvWriter(out, fields)
     if fmt == "parquet":
         return ParquetWriter(out, fields)
     raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}")

@@ -1,0 +1,361 @@
+"""Scale-out tagging on a Dask cluster (``classify tag --engine dask``).
+
+The inputs are cut into partitions: every input file is one, and a big uncompressed JSONL file
+is split by byte ranges aligned to line starts (each range knows the global number of its
+first line, so error records carry the same ``line`` as with the local engine). Each worker
+loads the model bundle once (cached per worker process, keyed by bundle path and model id),
+tags its partitions in batches and writes one part file per partition (JSONL, or Parquet
+when the output is Parquet). The driver merges the parts in partition order into the output
+with the local engine's writer, so the merged records are exactly those of
+:func:`classify.tagging.tag_records`, in the same order (JSONL output: the same bytes).
+
+Dask is imported only inside functions: ``import classify`` stays light.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from classify import paths
+from classify.io import (
+    detect_format,
+    jsonl_encoding,
+    open_writer,
+    read_jsonl_range,
+    read_records,
+)
+from classify.tagging import TAG_FIELDS
+
+#: A big JSONL file is cut into at least this many byte ranges per worker (load balance) ...
+RANGES_PER_WORKER = 4
+#: ... but not into ranges smaller than this (unless ``partition_bytes`` is smaller).
+MIN_RANGE_BYTES = 1 << 20
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One unit of work: a whole input, or the byte range [start, end) of a JSONL file."""
+
+    index: int
+    input: str  # a path; "" for the shipped seed corpus
+    start: int | None = None
+    end: int | None = None
+    first_line: int = 1
+    encoding: str | None = None
+
+
+def _stderr(msg: str) -> None:
+    print(msg, file=sys.stderr)
+
+
+# --------------------------------------------------------------------------- planning
+
+
+def split_jsonl(path: str | Path, partition_bytes: int) -> list[tuple[int, int, int]]:
+    """Byte ranges ``(start, end, first_line)`` of at most about ``partition_bytes`` each.
+
+    Every range starts at a line start and ends just after a newline (or at EOF), so a line
+    is never cut; ``first_line`` counts every line before it, blank ones included, exactly as
+    the line numbers of :func:`classify.io.read_jsonl`.
+    """
+    if partition_bytes < 1:
+        raise ValueError("partition_bytes must be at least 1")
+    size = os.path.getsize(path)
+    ranges: list[tuple[int, int, int]] = []
+    start, line = 0, 1
+    with open(path, "rb") as fh:
+        while start < size:
+            end = start + partition_bytes
+            if end >= size:
+                end = size
+            else:
+                fh.seek(end - 1)
+                fh.readline()  # up to and including the newline ending the line at end - 1
+                end = fh.tell()
+            fh.seek(start)
+            newlines, todo = 0, end - start
+            while todo:
+                chunk = fh.read(min(todo, 1 << 22))
+                newlines += chunk.count(b"\n")
+                todo -= len(chunk)
+            ranges.append((start, end, line))
+            line += newlines
+            start = end
+    return ranges
+
+
+def _splittable(path: str) -> str | None:
+    """The encoding of a JSONL file that can be read by byte ranges, else None."""
+    if path == "-" or path.lower().endswith(".gz") or detect_format(path) != "jsonl":
+        return None
+    enc = jsonl_encoding(path)
+    return None if enc.startswith("utf-16") else enc
+
+
+def plan_partitions(inputs: list[str], partition_bytes: int, n_workers: int) -> list[Partition]:
+    """Partitions in input order: one per file, several byte ranges for a big JSONL file.
+
+    A range holds at most ``partition_bytes``; a JSONL file over 1 MiB is also cut into at
+    least :data:`RANGES_PER_WORKER` ranges per worker (of at least 1 MiB), so every worker
+    has work and a slow range does not hold up the end.
+    """
+    if not inputs:
+        return [Partition(0, "")]
+    parts: list[Partition] = []
+    for path in inputs:
+        enc = _splittable(path)
+        size = os.path.getsize(path) if enc else 0
+        per_range = max(
+            min(partition_bytes, -(-size // (RANGES_PER_WORKER * max(1, n_workers)))),
+            min(partition_bytes, MIN_RANGE_BYTES),
+        )
+        if enc is None or size <= per_range:
+            parts.append(Partition(len(parts), path))
+            continue
+        for start, end, first in split_jsonl(path, per_range):
+            parts.append(Partition(len(parts), path, start, end, first, enc))
+    return parts
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS in MB (VmHWM: unlike ``getrusage``, not inherited over exec)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    import resource
+
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+_PREDICTORS: dict[tuple[str, bool], object] = {}
+_LOCK = threading.Lock()
+
+
+def _predictor(model_path: str, model_id: str, topics: bool):  # noqa: ANN202 - a Predictor
+    """The bundle, loaded once per worker process (reloaded if the bundle at the path changed)."""
+    from classify.predictor import Predictor
+
+    with _LOCK:
+        p = _PREDICTORS.get((model_path, topics))
+        if p is None or p.model_id != model_id:
+            p = Predictor.load(model_path)
+            if p.model_id != model_id:
+                raise RuntimeError(
+                    f"worker {os.getpid()} sees model {p.model_id} at {model_path}, the driver "
+                    f"{model_id}: give every worker the same bundle"
+                )
+            if topics:
+                p.attach_topics(None)
+            _PREDICTORS[(model_path, topics)] = p
+        return p
+
+
+def _records(part: Partition) -> Iterator:
+    if not part.input:
+        from classify.tagging import default_records
+
+        return default_records()
+    if part.start is not None:
+        return read_jsonl_range(part.input, part.start, part.end, part.first_line, part.encoding)
+    return read_records([part.input])
+
+
+def tag_partition(
+    part: Partition,
+    model_path: str,
+    model_id: str,
+    part_path: str,
+    part_fmt: str,
+    explain: bool,
+    topics: bool,
+    batch_size: int,
+) -> dict:
+    """Tag one partition on a worker into ``part_path`` (written aside, then renamed)."""
+    from classify.tagging import _batches
+
+    predictor = _predictor(model_path, model_id, topics)
+    tmp = f"{part_path}.tmp-{os.getpid()}"
+    writer = open_writer(tmp, part_fmt, fields=TAG_FIELDS)
+    n = errors = 0
+    try:
+        for chunk in _batches(_records(part), batch_size):
+            rows = [
+                t.to_dict() for t in predictor._predict_batch(chunk, explain=explain, topics=topics)
+            ]
+            writer.write_many(rows)
+            n += len(rows)
+            errors += sum(1 for r in rows if r.get("error"))
+    finally:
+        writer.close()
+    if os.path.exists(tmp):
+        os.replace(tmp, part_path)
+    return {
+        **asdict(part),
+        "records": n,
+        "errors": errors,
+        "path": part_path if n else None,  # an empty Parquet part is never created
+        "worker_pid": os.getpid(),
+        "worker_peak_rss_mb": peak_rss_mb(),
+    }
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def _resolve_model(predictor_path: str | None) -> tuple[str, str]:
+    """(absolute bundle dir, model id), verified on the driver before any worker starts."""
+    from classify.bundle import bundle_id, verify
+    from classify.registry import resolve
+
+    d = resolve(Path(predictor_path) if predictor_path else paths.default_model_dir())
+    return str(d.resolve()), bundle_id(verify(d))
+
+
+def _merge(writer, part: dict, part_fmt: str) -> None:  # noqa: ANN001 - an io writer
+    """Append one part to the output, through the output's own writer."""
+    from classify.io import JsonlWriter
+
+    path = part["path"]
+    if path is None:
+        return
+    if part_fmt == "jsonl" and isinstance(writer, JsonlWriter):
+        # the part was written by the same JsonlWriter code: its bytes are the output's
+        with open(path, encoding="utf-8", newline="") as fh:
+            shutil.copyfileobj(fh, writer.fh, 1 << 20)
+    elif part_fmt == "jsonl":
+        with open(path, encoding="utf-8") as fh:
+            rows: list[dict] = []
+            for line in fh:
+                rows.append(json.loads(line))
+                if len(rows) >= 4096:
+                    writer.write_many(rows)
+                    rows = []
+            writer.write_many(rows)
+    else:
+        import pyarrow.parquet as pq
+
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=4096):
+            writer.write_many(batch.to_pylist())
+
+
+def _client(scheduler: str | None, n_workers: int):  # noqa: ANN202 - (client, cluster or None)
+    import logging
+
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",  # any free port: never collide with a running dashboard
+        silence_logs=logging.ERROR,
+    )
+    return Client(cluster), cluster
+
+
+def tag_dask(
+    predictor_path: str | None,
+    inputs: list[str],
+    out: str | Path | None,
+    fmt: str | None,
+    *,
+    scheduler: str | None = None,
+    n_workers: int = 2,
+    explain: bool = False,
+    topics: bool = False,
+    batch_size: int = 512,
+    parts_dir: str | Path | None = None,
+    partition_bytes: int = 64 * 2**20,
+    log: Callable[[str], None] = _stderr,
+) -> dict:
+    """Tag ``inputs`` (or the seed corpus) on a Dask cluster; write the merged Tags to ``out``.
+
+    ``scheduler`` is the address of a running scheduler (``tcp://host:8786``); None starts a
+    LocalCluster of ``n_workers`` single-threaded worker processes. Workers must see the
+    inputs, the bundle and ``parts_dir`` at the same paths. Parts are kept when
+    ``parts_dir`` is given, else written to a temp dir beside ``out`` and removed after the
+    merge. Returns ``{"records", "errors", "parts"}`` (one dict per partition).
+    """
+    for p in inputs:
+        if str(p) != "-" and not Path(p).exists():
+            raise FileNotFoundError(f"input not found: {p}")
+    # absolute paths: a worker's working directory is not the driver's
+    inputs = [str(p) if str(p) == "-" else str(Path(p).resolve()) for p in inputs]
+    model_path, model_id = _resolve_model(predictor_path)
+    out_fmt = fmt or ("jsonl" if out is None or str(out) == "-" else detect_format(out))
+    part_fmt = "parquet" if out_fmt == "parquet" else "jsonl"
+    keep = parts_dir is not None
+    if keep:
+        pdir = Path(parts_dir).resolve()
+        pdir.mkdir(parents=True, exist_ok=True)
+    elif out is not None and str(out) != "-":
+        o = Path(out).resolve()
+        pdir = Path(tempfile.mkdtemp(prefix=f".{o.name}.parts-", dir=o.parent))
+    else:
+        pdir = Path(tempfile.mkdtemp(prefix="classify-parts-"))
+    writer = None
+    client = cluster = None
+    try:
+        if "-" in inputs:  # workers cannot read the driver's stdin: spool it to the parts dir
+            spool = pdir / "stdin.jsonl"
+            with open(spool, "wb") as fh:
+                shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
+            inputs = [str(spool) if p == "-" else p for p in inputs]
+        writer = open_writer(out, fmt, fields=TAG_FIELDS)
+        client, cluster = _client(scheduler, n_workers)
+        workers = len(client.scheduler_info().get("workers", {})) or n_workers
+        parts = plan_partitions(inputs, partition_bytes, workers)
+        log(f"dask: {len(parts)} partition(s) on {workers} worker(s) at {client.scheduler.address}")
+        ext = "parquet" if part_fmt == "parquet" else "jsonl"
+        futures = [
+            client.submit(
+                tag_partition,
+                part,
+                model_path,
+                model_id,
+                str(pdir / f"part-{part.index:05d}.{ext}"),
+                part_fmt,
+                explain,
+                topics,
+                batch_size,
+                pure=False,
+            )
+            for part in parts
+        ]
+        done, n, errors = [], 0, 0
+        for fut in futures:  # in partition order: the merge streams while workers go on
+            res = fut.result()
+            _merge(writer, res, part_fmt)
+            if not keep and res["path"]:
+                os.remove(res["path"])
+                res["path"] = None
+            n += res["records"]
+            errors += res["errors"]
+            done.append(res)
+        return {"records": n, "errors": errors, "parts": done}
+    finally:
+        if writer is not None:
+            writer.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+        if not keep:
+            shutil.rmtree(pdir, ignore_errors=True)
