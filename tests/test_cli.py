@@ -175,3 +175,31 @@ def test_evaluate_reports_metrics(tmp_path: Path, tiny_bundle: Path) -> None:
     assert sum(map(sum, res["tone"]["confusion"]["matrix"])) == 21
     table = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle)])
     assert "sector macro-F1" in table.output and "tone confusion" in table.output
+
+
+def test_tag_engine_dask_cli_matches_local(tmp_path: Path, tiny_bundle: Path) -> None:
+    src = write_labels(tmp_path / "in.jsonl", synthetic_examples(n_per_sector=3))
+    with open(src, "a", encoding="utf-8") as fh:
+        fh.write("not json\n")
+    local, dask_out = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    r1 = runner.invoke(app, ["tag", str(src), "-o", str(local), "--model", str(tiny_bundle)])
+    r2 = runner.invoke(
+        app,
+        [
+            "tag",
+            str(src),
+            "-o",
+            str(dask_out),
+            "--model",
+            str(tiny_bundle),
+            "--engine",
+            "dask",
+            "--workers",
+            "1",
+        ],
+    )
+    assert r1.exit_code == r2.exit_code == 1  # the bad line is an error record in both
+    assert dask_out.read_bytes() == local.read_bytes()
+    assert (
+        runner.invoke(app, ["tag", "--engine", "dask", "--model", str(tiny_bundle)]).exit_code == 2
+    )
