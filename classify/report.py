@@ -345,46 +345,20 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
                 "all topics are in the table below.</p>"
             )
         parts.append(_fig_html(_drift_figure(result)))
-    ev = sorted(result["emerging"], key=lambda e: -e["score"])[:MAX_EVENTS]
-    if ev:
-        parts.append("<h2>Strongest emerging events</h2>")
-        parts.append(
-            _table(
-                ["period", "topic", "label", "score", "records", "share", "share before"],
-                [
-                    [
-                        e["period"],
-                        e["topic"],
-                        labels[e["topic"]]["label"],
-                        f"{e['score']:+.2f}",
-                        e["count"],
-                        f"{100 * e['share']:.2f}%",
-                        f"{100 * e['baseline_share']:.2f}%",
-                    ]
-                    for e in ev
-                ],
-            )
-        )
-    fad = sorted(result["fading"], key=lambda e: e["score"])[: MAX_EVENTS // 2]
-    if fad:
-        parts.append("<h2>Strongest fading events</h2>")
-        parts.append(
-            _table(
-                ["period", "topic", "label", "score", "records", "share", "share before"],
-                [
-                    [
-                        e["period"],
-                        e["topic"],
-                        labels[e["topic"]]["label"],
-                        f"{e['score']:+.2f}",
-                        e["count"],
-                        f"{100 * e['share']:.2f}%",
-                        f"{100 * e['baseline_share']:.2f}%",
-                    ]
-                    for e in fad
-                ],
-            )
-        )
+    events = (
+        (
+            "Strongest emerging events",
+            sorted(result["emerging"], key=lambda e: -e["score"])[:MAX_EVENTS],
+        ),
+        (
+            "Strongest fading events",
+            sorted(result["fading"], key=lambda e: e["score"])[: MAX_EVENTS // 2],
+        ),
+    )
+    for title, rows in events:
+        if rows:
+            parts.append(f"<h2>{title}</h2>")
+            parts.append(_events_table(rows, labels))
     emerging_in = defaultdict(list)
     for e in result["emerging"]:
         emerging_in[e["topic"]].append(e["period"])
@@ -453,3 +427,22 @@ def write_report(
     tmp.write_text(render_report(result, title=title, source=source), encoding="utf-8")
     tmp.replace(path)
     return path
+
+
+def _events_table(events: list[dict], labels: dict) -> str:
+    """Emerging or fading events as an HTML table (period, topic, score, counts, shares)."""
+    return _table(
+        ["period", "topic", "label", "score", "records", "share", "share before"],
+        [
+            [
+                e["period"],
+                e["topic"],
+                labels[e["topic"]]["label"],
+                f"{e['score']:+.2f}",
+                e["count"],
+                f"{100 * e['share']:.2f}%",
+                f"{100 * e['baseline_share']:.2f}%",
+            ]
+            for e in events
+        ],
+    )

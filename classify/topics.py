@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import logging
 import math
@@ -332,11 +331,9 @@ def read_safetensors(path: Path) -> dict[str, np.ndarray]:
 
 
 def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+    from classify.bundle import sha256_file
+
+    return sha256_file(path)
 
 
 def _versions() -> dict[str, str]:
