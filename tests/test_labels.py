@@ -96,12 +96,12 @@ def test_stats_counts(tmp_path: Path) -> None:
                 "tone": "easing",
                 "date": "2021-03-01",
             },
-            {"id": "36kr-2", "text": "t", "sectors": ["ai"], "tone": "none"},
+            {"id": "feed-2", "text": "t", "sectors": ["ai"], "tone": "none"},
         ],
     )
     st = stats(check([f])[0])
     assert st["sectors"]["ai"] == 2 and st["sectors"]["cloud"] == 1 and st["tones"]["easing"] == 1
-    assert st["years"] == {"2021": 1, "undated": 1} and st["sources"] == {"technode": 1, "36kr": 1}
+    assert st["years"] == {"2021": 1, "undated": 1} and st["sources"] == {"technode": 1, "feed": 1}
 
 
 def test_cli_check_and_stats_exit_codes(tmp_path: Path) -> None:
