@@ -415,18 +415,6 @@ def read_records(paths: Iterable[str | Path], fmt: str | None = None) -> Iterato
             )
 
 
-def iter_dicts(path: str | Path) -> Iterator[dict]:
-    """Plain dicts from a JSONL file (for label and corpus files that are known to be clean)."""
-    with _open_binary(path) as raw:
-        for n, line, err in _text_lines(raw):
-            if err:
-                raise ValueError(f"{path}:{n}: {err}")
-            try:
-                yield json.loads(line)
-            except json.JSONDecodeError as e:
-                raise ValueError(f"{path}:{n}: not valid JSON: {e.msg}") from e
-
-
 # --------------------------------------------------------------------------- writers
 
 

@@ -137,6 +137,7 @@ def _parallel(
 
 
 def _progress():  # noqa: ANN202
+    from rich.console import Console
     from rich.progress import (
         MofNCompleteColumn,
         Progress,
@@ -151,5 +152,5 @@ def _progress():  # noqa: ANN202
         MofNCompleteColumn(),
         TimeElapsedColumn(),
         transient=True,
-        console=__import__("rich.console").console.Console(stderr=True),
+        console=Console(stderr=True),
     )
