@@ -4,9 +4,11 @@ A bundle is a directory holding ``model.joblib`` (the fitted :class:`~classify.m
 ``manifest.json`` (label set, guideline version, training-data hash and counts, package
 versions, cross-validated metrics, sha256 per file) and ``MODEL_CARD.md``.
 
-Trust model: joblib/pickle runs code when it loads. The sha256 check catches corruption and
-truncation, not a malicious bundle whose manifest was rewritten to match: load only bundles
-you trust (the ones shipped here, or ones you trained).
+Trust model: joblib/pickle runs code when it loads, so every bundle also holds a pickle-free
+copy of what prediction needs (``model.npz`` + ``model.json``, see :mod:`classify.safe_format`),
+which is what tagging loads. The sha256 check catches corruption and truncation, not a
+malicious bundle whose manifest was rewritten to match: unpickle ``model.joblib`` (retraining,
+``Predictor.load(pickle=True)``) only for bundles you trust.
 """
 
 from __future__ import annotations
@@ -68,7 +70,12 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
     try:
         joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
         (tmp / CARD).write_text(card, encoding="utf-8")
-        files = {name: sha256_file(tmp / name) for name in (MODEL_FILE, CARD)}
+        from classify.safe_format import export
+
+        # the pickle-free copy needs a fitted Classifier (write_bundle itself takes any object)
+        safe = export(classifier, tmp) if hasattr(classifier, "featurizer") else []
+        names = [MODEL_FILE, CARD, *safe]
+        files = {name: sha256_file(tmp / name) for name in names}
         full = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -85,7 +92,7 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
             json.dump(full, fh, ensure_ascii=False, indent=2)
             fh.flush()
             os.fsync(fh.fileno())
-        for name in (MODEL_FILE, CARD):
+        for name in names:
             with open(tmp / name, "rb") as fh:
                 os.fsync(fh.fileno())
         if out.exists():
@@ -177,16 +184,28 @@ def verify(bundle_dir: str | Path) -> dict:
     return man
 
 
-def load_bundle(bundle_dir: str | Path) -> tuple[object, dict, Path]:
-    """Verify, then unpickle the classifier. Raises :class:`BundleError` with a clear message.
+def load_bundle(bundle_dir: str | Path, safe: bool = False) -> tuple[object, dict, Path]:
+    """Verify, then load the classifier. Raises :class:`BundleError` with a clear message.
 
     ``bundle_dir`` is a bundle, or a model name directory whose ``CURRENT`` names the version
-    to load. Returns (classifier, manifest, resolved bundle directory).
+    to load. With ``safe`` the prediction-only copy (``model.npz`` + ``model.json``) is loaded
+    and no pickle is ever read; otherwise the full estimators are unpickled (needed to retrain
+    or inspect them). Returns (classifier, manifest, resolved bundle directory).
     """
     from classify.registry import resolve
+    from classify.safe_format import SAFE_ARRAYS, SafeClassifier
 
     d = resolve(bundle_dir)
     man = verify(d)
+    if safe:
+        if SAFE_ARRAYS not in man["files"]:
+            raise BundleError(
+                f"bundle {d} has no pickle-free copy ({SAFE_ARRAYS}); retrain it or load it trusted"
+            )
+        try:
+            return SafeClassifier(d), man, d
+        except (OSError, ValueError, KeyError) as e:
+            raise BundleError(f"cannot load the pickle-free model in {d}: {e}") from e
     try:
         clf = joblib.load(d / MODEL_FILE)
     except Exception as e:  # noqa: BLE001 - any unpickling failure means an unusable bundle

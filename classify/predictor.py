@@ -89,13 +89,15 @@ class Predictor:
         self._entity_kind = {e.id: e.kind for e in lexicon.entities()}
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> Predictor:
+    def load(cls, path: str | Path | None = None, *, pickle: bool = False) -> Predictor:
         """Load and verify a bundle (default: the shipped ``models/default``).
 
+        By default the pickle-free copy is loaded, so loading runs no code from the bundle;
+        ``pickle=True`` unpickles the full estimators (only for bundles you trust).
         Raises :class:`BundleError` if the bundle is missing, tampered with or for another label set.
         """
         p = Path(path) if path is not None else paths.default_model_dir()
-        clf, man, resolved = load_bundle(p)
+        clf, man, resolved = load_bundle(p, safe=not pickle)
         return cls(clf, man, resolved)
 
     # ------------------------------------------------------------------ predicting

@@ -54,7 +54,7 @@ def test_strata_has_enough_members() -> None:
 def test_bundle_round_trip_and_manifest(tiny_bundle: Path) -> None:
     clf, man, _ = load_bundle(tiny_bundle)
     assert man["labels"]["sectors"] == list(SECTORS) and man["labels"]["tones"] == list(TONES)
-    assert set(man["files"]) == {"model.joblib", "MODEL_CARD.md"}
+    assert set(man["files"]) == {"model.joblib", "MODEL_CARD.md", "model.npz", "model.json"}
     assert man["metrics"]["scheme"].startswith("1x repeated stratified 3-fold")
     assert "## Candidate comparison" in (tiny_bundle / "MODEL_CARD.md").read_text(encoding="utf-8")
     p = Predictor.load(tiny_bundle)
@@ -197,3 +197,48 @@ def test_tone_macro_f1_averages_only_tones_present() -> None:
     pred = y.copy()
     pred[0] = TONES.index("easing")  # a false positive counts: easing F1 0 joins the average
     assert tone_metrics(y, pred)["macro_f1"] == pytest.approx((0.0 + 2 * 4 / 9) / 2)
+
+
+def test_default_load_is_pickle_free_and_equal(
+    tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Predictor.load() reads model.npz + model.json only; its predictions equal the pickled model's."""
+    texts = [
+        "比特币矿工迁移矿机",
+        "the chipmaker expanded its wafer foundry",
+        "动物园的大熊猫",
+        "new mobile game",
+    ]
+    trusted = [
+        t.to_dict() for t in Predictor.load(tiny_bundle, pickle=True).predict(texts, explain=True)
+    ]
+    import joblib
+
+    def no_unpickling(*a: object, **k: object) -> None:
+        raise AssertionError("the default load must not unpickle")
+
+    monkeypatch.setattr(joblib, "load", no_unpickling)
+    safe = [t.to_dict() for t in Predictor.load(tiny_bundle).predict(texts, explain=True)]
+    for a, b in zip(trusted, safe, strict=True):
+        assert (
+            a["sectors"] == b["sectors"]
+            and a["tone"] == b["tone"]
+            and a["companies"] == b["companies"]
+        )
+        for k in ("sector_scores", "tone_scores"):
+            assert all(abs(a[k][x] - b[k][x]) <= 1e-4 for x in a[k])
+        # explain: same terms with the same weights (order may differ between near-equal weights)
+        for sector, terms in a["explain"]["sectors"].items():
+            wa, wb = dict(terms), dict(b["explain"]["sectors"][sector])
+            shared = set(wa) & set(wb)
+            assert len(shared) >= len(wa) - 2 and all(abs(wa[t] - wb[t]) < 1e-3 for t in shared)
+
+
+def test_tampered_safe_copy_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    shutil.copytree(tiny_bundle, bad)
+    data = bytearray((bad / "model.npz").read_bytes())
+    data[-10] ^= 0xFF
+    (bad / "model.npz").write_bytes(bytes(data))
+    with pytest.raises(BundleError, match="model.npz does not match"):
+        Predictor.load(bad)
