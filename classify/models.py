@@ -117,6 +117,33 @@ class StackedSigmoid:
         return expit(-(self.a_cal * self.decision(X) + self.b_cal))
 
 
+def combine_binary(Pc: np.ndarray, groups: list) -> np.ndarray:
+    """Per label: the mean calibrated probability of its folds' columns (a float = constant label)."""
+    out = np.empty((Pc.shape[0], len(groups)))
+    for j, g in enumerate(groups):
+        out[:, j] = g if isinstance(g, float) else Pc[:, g].mean(axis=1)
+    out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
+    return out
+
+
+def combine_multiclass(
+    Pc: np.ndarray, folds: list, present: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """Per fold: normalise its per-class calibrated columns; average the folds (as scikit-learn does)."""
+    n_cls = len(present)
+    acc = np.zeros((Pc.shape[0], n_cls))
+    for idx, pos in folds:
+        p = np.zeros((Pc.shape[0], n_cls))
+        p[:, pos] = Pc[:, idx]
+        den = p.sum(axis=1, keepdims=True)
+        acc += np.divide(p, den, out=np.full_like(p, 1 / n_cls), where=den != 0)
+    acc /= len(folds)
+    acc[(acc > 1.0) & (acc <= 1.0 + 1e-5)] = 1.0
+    P = np.zeros((Pc.shape[0], n_labels))
+    P[:, present] = acc
+    return P
+
+
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut that maximises F1 on out-of-fold predictions (ties: the middle one)."""
     if y.sum() == 0:
@@ -181,12 +208,7 @@ class SectorModel:
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated probability per label: every label and fold scored in one matmul."""
-        Pc = self.stack_.proba_columns(X)
-        out = np.empty((X.shape[0], len(self.groups_)))
-        for j, g in enumerate(self.groups_):
-            out[:, j] = g if isinstance(g, float) else Pc[:, g].mean(axis=1)
-        out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
-        return out
+        return combine_binary(self.stack_.proba_columns(X), self.groups_)
 
     def decide(self, P: np.ndarray) -> np.ndarray:
         """Labels passing their threshold; ``non_tech`` only when it beats every tech sector."""
@@ -297,19 +319,9 @@ class ToneModel:
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated tone probabilities (same as the calibrated model's, in one matmul)."""
-        Pc = self.stack_.proba_columns(X)
-        n_cls = len(self.present_)
-        acc = np.zeros((X.shape[0], n_cls))
-        for idx, pos in self.folds_:
-            p = np.zeros((X.shape[0], n_cls))
-            p[:, pos] = Pc[:, idx]
-            den = p.sum(axis=1, keepdims=True)
-            acc += np.divide(p, den, out=np.full_like(p, 1 / n_cls), where=den != 0)
-        acc /= len(self.folds_)
-        acc[(acc > 1.0) & (acc <= 1.0 + 1e-5)] = 1.0
-        P = np.zeros((X.shape[0], len(self.labels)))
-        P[:, self.present_] = acc
-        return P
+        return combine_multiclass(
+            self.stack_.proba_columns(X), self.folds_, self.present_, len(self.labels)
+        )
 
     def decide(self, P: np.ndarray) -> np.ndarray:
         """Tone index per row: argmax of the tuned-weight probabilities."""

@@ -18,6 +18,13 @@ import numpy as np
 import scipy.sparse as sp
 
 from classify.features import LEXICON_COLUMNS, Batch, lexicon_counts, ngrams, unigrams
+from classify.models import (
+    SectorModel,
+    StackedSigmoid,
+    ToneModel,
+    combine_binary,
+    combine_multiclass,
+)
 
 SAFE_ARRAYS = "model.npz"
 SAFE_META = "model.json"
@@ -73,12 +80,6 @@ def export(clf, out_dir: Path) -> list[str]:  # noqa: ANN001 - a fitted classify
     return [SAFE_ARRAYS, SAFE_META]
 
 
-def _sigmoid_cols(X, W: np.ndarray, b: np.ndarray, a: np.ndarray, c: np.ndarray) -> np.ndarray:  # noqa: ANN001
-    from scipy.special import expit
-
-    return expit(-(a * (np.asarray(X @ W) + b) + c))
-
-
 @dataclass
 class _Featurizer:
     vocab: dict[str, int]
@@ -129,57 +130,34 @@ class _Featurizer:
 @dataclass
 class _Sectors:
     labels: tuple[str, ...]
-    W: np.ndarray
-    b: np.ndarray
-    a: np.ndarray
-    c: np.ndarray
+    stack_: StackedSigmoid
     groups_: list
     thresholds_: np.ndarray
     coef_: np.ndarray
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
-        Pc = _sigmoid_cols(X, self.W, self.b, self.a, self.c)
-        out = np.empty((X.shape[0], len(self.groups_)))
-        for j, g in enumerate(self.groups_):
-            out[:, j] = g if isinstance(g, float) else Pc[:, g].mean(axis=1)
-        out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
-        return out
+        return combine_binary(self.stack_.proba_columns(X), self.groups_)
 
     def decide(self, P: np.ndarray) -> np.ndarray:
-        from classify.models import SectorModel
-
         return SectorModel.decide(self, P)  # type: ignore[arg-type]  # same rule, same attributes
 
 
 @dataclass
 class _Tone:
     labels: tuple[str, ...]
-    W: np.ndarray
-    b: np.ndarray
-    a: np.ndarray
-    c: np.ndarray
+    stack_: StackedSigmoid
     folds_: list
     present_: np.ndarray
     weights_: np.ndarray
     coef_: np.ndarray
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
-        Pc = _sigmoid_cols(X, self.W, self.b, self.a, self.c)
-        n_cls = len(self.present_)
-        acc = np.zeros((X.shape[0], n_cls))
-        for idx, pos in self.folds_:
-            p = np.zeros((X.shape[0], n_cls))
-            p[:, pos] = Pc[:, idx]
-            den = p.sum(axis=1, keepdims=True)
-            acc += np.divide(p, den, out=np.full_like(p, 1 / n_cls), where=den != 0)
-        acc /= len(self.folds_)
-        acc[(acc > 1.0) & (acc <= 1.0 + 1e-5)] = 1.0
-        P = np.zeros((X.shape[0], len(self.labels)))
-        P[:, self.present_] = acc
-        return P
+        return combine_multiclass(
+            self.stack_.proba_columns(X), self.folds_, self.present_, len(self.labels)
+        )
 
     def decide(self, P: np.ndarray) -> np.ndarray:
-        return (P * self.weights_).argmax(axis=1)
+        return ToneModel.decide(self, P)  # type: ignore[arg-type]
 
 
 class SafeClassifier:
@@ -210,20 +188,14 @@ class SafeClassifier:
         )
         self.sectors = _Sectors(
             tuple(meta["sector_labels"]),
-            A["sec_W"],
-            A["sec_b"],
-            A["sec_a"],
-            A["sec_c"],
+            StackedSigmoid(A["sec_W"], A["sec_b"], A["sec_a"], A["sec_c"]),
             meta["sector_groups"],
             A["thresholds"],
             A["sec_coef"],
         )
         self.tone = _Tone(
             tuple(meta["tone_labels"]),
-            A["tone_W"],
-            A["tone_b"],
-            A["tone_a"],
-            A["tone_c"],
+            StackedSigmoid(A["tone_W"], A["tone_b"], A["tone_a"], A["tone_c"]),
             [(np.array(i), np.array(p)) for i, p in meta["tone_folds"]],
             A["tone_present"],
             A["tone_weights"],
