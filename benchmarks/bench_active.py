@@ -24,7 +24,8 @@ sys.path.insert(0, str(ROOT))
 from classify.active import select  # noqa: E402
 from classify.features import tokenize_batch  # noqa: E402
 from classify.labels import check, merge  # noqa: E402
-from classify.models import Classifier, sector_metrics, strata, subset, targets, tone_metrics  # noqa: E402
+from classify.models import Classifier, sector_metrics, subset, tone_metrics  # noqa: E402
+from classify.schema import strata, targets  # noqa: E402
 
 STRATEGIES = ("random", "uncertainty", "diversity", "mixed")
 

@@ -14,8 +14,9 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from classify.features import SECTORS, TONES, tokenize_batch
+from classify.features import tokenize_batch
 from classify.io import Article
+from classify.schema import SECTORS, TONES
 
 STRATEGIES = ("uncertainty", "diversity", "mixed")
 
@@ -154,7 +155,7 @@ def suspects(examples: list, oof: dict, top: int = 40) -> list[dict]:
     probability of the model's tone minus that of the labelled tone. An example's score is its
     largest suspicion.
     """
-    from classify.models import targets
+    from classify.schema import targets
 
     Y, y = targets(examples)
     P, D = oof["sector_proba"], oof["sector_decision"].astype(int)
@@ -187,7 +188,8 @@ def suspects(examples: list, oof: dict, top: int = 40) -> list[dict]:
 
 def oof_for(examples: list, seed: int = 0, n_splits: int = 5, n_jobs: int = 2) -> dict:
     """Out-of-fold probabilities and decisions for labelled examples (one CV repeat)."""
-    from classify.models import cross_validate, targets
+    from classify.models import cross_validate
+    from classify.schema import targets
 
     Y, y = targets(examples)
     batch = tokenize_batch([e.title for e in examples], [e.text for e in examples])

@@ -26,8 +26,7 @@ from pathlib import Path
 
 import joblib
 
-from classify.features import SECTORS, TONES
-from classify.labels import GUIDELINE_VERSION
+from classify.schema import GUIDELINE_VERSION, SECTORS, TONES
 
 MODEL_FILE = "model.joblib"
 MANIFEST = "manifest.json"

@@ -254,7 +254,7 @@ def _split_holdout(
     from sklearn.model_selection import train_test_split
 
     from classify.labels import check, merge
-    from classify.models import strata, targets
+    from classify.schema import strata, targets
 
     examples, _ = check(label_paths, corpora)
     examples, _ = merge(examples)
@@ -304,8 +304,9 @@ def evaluate(
     Example: classify evaluate holdout.jsonl --model models/default
     """
     from classify.labels import check
-    from classify.models import sector_metrics, targets, tone_metrics
+    from classify.models import sector_metrics, tone_metrics
     from classify.predictor import BundleError, Predictor
+    from classify.schema import targets
 
     if not gold.exists():
         raise fail(f"gold file not found: {gold}")
@@ -319,7 +320,7 @@ def evaluate(
         raise fail("gold labels have problems:\n" + "\n".join(map(str, errors[:20])))
     Y, y = targets(examples)
     tags = p.predict([{"id": e.id, "title": e.title, "text": e.text} for e in examples])
-    from classify.features import SECTORS, TONES
+    from classify.schema import SECTORS, TONES
 
     D = np.array([[s in t.sectors for s in SECTORS] for t in tags], dtype=int)
     pred = np.array([TONES.index(t.tone) for t in tags])

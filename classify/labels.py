@@ -14,13 +14,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classify.features import SECTORS, TONES
 from classify.io import parse_date
-
-GUIDELINE_VERSION = "v1"
-SPECIFIC_SECTORS = tuple(s for s in SECTORS if s not in ("cross_sector", "non_tech"))
-SALIENCE = ("primary", "background")
-MAX_SPECIFIC = 4
+from classify.schema import (
+    GUIDELINE_VERSION,
+    MAX_SPECIFIC,
+    SALIENCE,
+    SECTORS,
+    SPECIFIC_SECTORS,
+    TONES,
+)
 
 
 @dataclass

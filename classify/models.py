@@ -19,7 +19,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 
-from classify.features import LEXICON_COLUMNS, SECTORS, TONES, Batch, Featurizer
+from classify.features import LEXICON_COLUMNS, Batch, Featurizer
+from classify.schema import SECTORS, TONES, strata, targets  # noqa: F401 - targets re-exported
 
 #: Tones whose macro-F1 is the headline tone metric (``neutral`` is too rare to score alone).
 TONE_HEADLINE = ("tightening", "easing", "none")
@@ -376,31 +377,7 @@ def _column_scale(n_features: int, groups: dict[str, float] | None) -> sp.csr_ma
     return sp.diags(scale, format="csr")
 
 
-# --------------------------------------------------------------------------- targets and metrics
-
-
-def targets(examples: list) -> tuple[np.ndarray, np.ndarray]:
-    """Multi-hot sector matrix and tone index vector for labelled examples."""
-    Y = np.array([[s in e.sectors for s in SECTORS] for e in examples], dtype=int)
-    y = np.array([TONES.index(e.tone) for e in examples], dtype=int)
-    return Y, y
-
-
-def strata(Y: np.ndarray, y: np.ndarray, n_splits: int) -> np.ndarray:
-    """A stratification key for multi-label data: tone plus the example's rarest sector."""
-    freq = Y.sum(axis=0)
-    keys = []
-    for row, t in zip(Y, y, strict=True):
-        pos = np.flatnonzero(row)
-        rare = pos[np.argmin(freq[pos])] if len(pos) else -1
-        keys.append(f"{t}|{rare}")
-    keys = np.array(keys)
-    vals, counts = np.unique(keys, return_counts=True)
-    small = set(vals[counts < n_splits])
-    keys = np.array([k if k not in small else k.split("|")[0] for k in keys])
-    vals, counts = np.unique(keys, return_counts=True)
-    small = set(vals[counts < n_splits])
-    return np.array([k if k not in small else "rare" for k in keys])
+# --------------------------------------------------------------------------- metrics
 
 
 def sector_metrics(Y: np.ndarray, D: np.ndarray) -> dict:

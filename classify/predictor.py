@@ -21,8 +21,9 @@ import numpy as np
 
 from classify import paths
 from classify.bundle import BundleError, bundle_id, load_bundle
-from classify.features import SECTORS, TONES, tokenize_batch
+from classify.features import tokenize_batch
 from classify.io import Article, BadRecord, article_from_obj
+from classify.schema import SECTORS, TONES
 
 __all__ = ["Predictor", "Tag", "BundleError"]
 

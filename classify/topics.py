@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from classify.features import NUM_TOKEN, tokenize
+from classify.text import NUM_TOKEN, tokenize
 
 FORMAT = "classify-topics/1"
 DEFAULT_SEED = 42

@@ -18,9 +18,10 @@ import numpy as np
 
 from classify import lexicon, paths
 from classify.bundle import write_bundle
-from classify.features import SECTORS, TONES, tokenize_batch
+from classify.features import tokenize_batch
 from classify.labels import Example, Problem, check, merge
-from classify.models import CANDIDATES, DEFAULT_CANDIDATE, Classifier, cross_validate, targets
+from classify.models import CANDIDATES, DEFAULT_CANDIDATE, Classifier, cross_validate
+from classify.schema import SECTORS, TONES, targets
 
 
 class TrainingError(Exception):

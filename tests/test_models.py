@@ -13,9 +13,10 @@ import pytest
 from helpers import synthetic_examples, train_tiny_bundle, write_labels
 
 from classify.bundle import BundleError, load_bundle
-from classify.features import SECTORS, TONES, tokenize_batch
-from classify.models import best_threshold, cross_validate, strata, targets
+from classify.features import tokenize_batch
+from classify.models import best_threshold, cross_validate
 from classify.predictor import Predictor
+from classify.schema import SECTORS, TONES, strata, targets
 
 
 def test_best_threshold_maximises_f1() -> None:

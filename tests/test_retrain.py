@@ -14,10 +14,10 @@ from classify import registry
 from classify.active import oof_for, suggest, suspects
 from classify.bundle import BundleError
 from classify.cli import app
-from classify.features import SECTORS
 from classify.io import article_from_obj
 from classify.labels import check
 from classify.predictor import Predictor
+from classify.schema import SECTORS
 from classify.train import promotion_decision, train
 
 QUIET = {

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from classify.features import SECTORS, TONES  # noqa: E402
+from classify.schema import SECTORS, TONES  # noqa: E402
 
 
 def kappa(a: list, b: list) -> float:
