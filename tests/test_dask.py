@@ -20,8 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from classify.engine_dask import plan_partitions, split_jsonl, tag_dask
+from classify.engine_dask import tag_dask
 from classify.io import jsonl_encoding, read_jsonl, read_jsonl_range
+from classify.partitions import plan_partitions, split_jsonl
 from classify.predictor import Predictor
 from classify.tagging import tag_records
 
