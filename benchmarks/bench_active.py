@@ -24,17 +24,22 @@ sys.path.insert(0, str(ROOT))
 from classify.active import select  # noqa: E402
 from classify.features import tokenize_batch  # noqa: E402
 from classify.labels import check, merge  # noqa: E402
-from classify.models import Classifier, sector_metrics, subset, tone_metrics  # noqa: E402
+from classify.models import (  # noqa: E402
+    DEFAULT_CANDIDATE,
+    Classifier,
+    make_classifier,
+    sector_metrics,
+    subset,
+    tone_metrics,
+)
 from classify.schema import strata, targets  # noqa: E402
 
 STRATEGIES = ("random", "uncertainty", "diversity", "mixed")
 
 
 def scores(clf: Classifier, batch, Y: np.ndarray, y: np.ndarray) -> tuple[float, float]:  # noqa: ANN001
-    Ps, Pt, _ = clf.predict(batch)
-    return sector_metrics(Y, clf.sectors.decide(Ps))["macro_f1"], tone_metrics(
-        y, clf.tone.decide(Pt)
-    )["macro_f1"]
+    D, T = clf.predict(batch)
+    return sector_metrics(Y, D)["macro_f1"], tone_metrics(y, T)["macro_f1"]
 
 
 def main() -> None:
@@ -63,7 +68,9 @@ def main() -> None:
         for strategy in STRATEGIES:
             labelled = list(start)
             for k in range(len(sizes)):
-                clf = Classifier(seed=seed).fit(subset(batch, labelled), Y[labelled], y[labelled])
+                clf = make_classifier(DEFAULT_CANDIDATE, seed).fit(
+                    subset(batch, labelled), Y[labelled], y[labelled]
+                )
                 curves[strategy][seed, k] = scores(clf, tb, Y[test], y[test])
                 if k == len(sizes) - 1:
                     break
@@ -71,13 +78,13 @@ def main() -> None:
                 if strategy == "random":
                     new = rng.choice(pool, size=args.step, replace=False).tolist()
                 else:
-                    Ps, Pt, X = clf.predict(subset(batch, pool))
+                    Ps, Pt, X = clf.compiled_.predict_batch(subset(batch, pool))
                     picks, _ = select(
                         Ps,
                         Pt,
                         X,
-                        clf.sectors.thresholds_,
-                        clf.tone.weights_,
+                        clf.compiled_.thresholds,
+                        clf.compiled_.tone_weights,
                         args.step,
                         strategy,
                         seed,

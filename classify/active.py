@@ -14,7 +14,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from classify.features import tokenize_batch
 from classify.io import Article
 from classify.schema import SECTORS, TONES
 
@@ -112,13 +111,13 @@ def suggest(
     pool = [r for r in records if isinstance(r, Article) and r.id not in (exclude or set())]
     if not pool:
         return []
-    clf = predictor.classifier
-    batch = tokenize_batch([a.title for a in pool], [a.text for a in pool])
-    Ps, Pt, X = clf.predict(batch)
-    picks, u = select(Ps, Pt, X, clf.sectors.thresholds_, clf.tone.weights_, n, strategy, seed)
+    clf = predictor.classifier  # the compiled model
+    batch = clf.tokenize([a.title for a in pool], [a.text for a in pool])
+    Ps, Pt, X = clf.predict_batch(batch)
+    picks, u = select(Ps, Pt, X, clf.thresholds, clf.tone_weights, n, strategy, seed)
     out = []
-    D = clf.sectors.decide(Ps)
-    T = clf.tone.decide(Pt)
+    D = clf.decide_sectors(Ps)
+    T = clf.decide_tone(Pt)
     for rank, (i, why) in enumerate(picks, 1):
         a = pool[i]
         top_s = np.argsort(-Ps[i])[:5]
@@ -188,6 +187,7 @@ def suspects(examples: list, oof: dict, top: int = 40) -> list[dict]:
 
 def oof_for(examples: list, seed: int = 0, n_splits: int = 5, n_jobs: int = 2) -> dict:
     """Out-of-fold probabilities and decisions for labelled examples (one CV repeat)."""
+    from classify.features import tokenize_batch
     from classify.models import cross_validate
     from classify.schema import targets
 

@@ -1,14 +1,17 @@
 """Model bundles (SPEC §4): written atomically, verified on load.
 
-A bundle is a directory holding ``model.joblib`` (the fitted :class:`~classify.models.Classifier`),
-``manifest.json`` (label set, guideline version, training-data hash and counts, package
-versions, cross-validated metrics, sha256 per file) and ``MODEL_CARD.md``.
+A bundle is a directory holding the compiled model (``model.npz`` + ``model.json``, see
+:mod:`classify.compiled`: every fitted parameter prediction needs, and the lexicon index the
+model was trained with), ``model.joblib`` (the fitted scikit-learn
+:class:`~classify.models.Classifier`, for inspection and experiments only), ``manifest.json``
+(label set, guideline version, training-data hash and counts, package versions,
+cross-validated metrics, sha256 per file) and ``MODEL_CARD.md``.
 
-Trust model: joblib/pickle runs code when it loads, so every bundle also holds a pickle-free
-copy of what prediction needs (``model.npz`` + ``model.json``, see :mod:`classify.safe_format`),
-which is what tagging loads. The sha256 check catches corruption and truncation, not a
-malicious bundle whose manifest was rewritten to match: unpickle ``model.joblib`` (retraining,
-``Predictor.load(pickle=True)``) only for bundles you trust.
+Trust model: loading for prediction reads only the compiled copy (numpy arrays with
+``allow_pickle=False`` and JSON), so it runs no code from the bundle. joblib/pickle does run
+code: :func:`load_estimator` unpickles ``model.joblib`` only when asked, for bundles you
+trust. The sha256 check catches corruption and truncation, not a malicious bundle whose
+manifest was rewritten to match.
 """
 
 from __future__ import annotations
@@ -23,15 +26,16 @@ import tempfile
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
-import joblib
-
+from classify.compiled import ARRAYS_FILE, META_FILE, CompiledClassifier
 from classify.schema import GUIDELINE_VERSION, SECTORS, TONES
 
 MODEL_FILE = "model.joblib"
 MANIFEST = "manifest.json"
 CARD = "MODEL_CARD.md"
-FORMAT_VERSION = 1
+#: 1: pickled estimators + pickle-free copy; 2: the compiled model (with its lexicon) is the model.
+FORMAT_VERSION = 2
 
 
 class BundleError(Exception):
@@ -56,9 +60,11 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: str) -> Path:
+def write_bundle(out_dir: str | Path, classifier: Any, manifest: dict, card: str) -> Path:
     """Write a bundle atomically: everything goes to a temp dir beside ``out_dir``, then renames.
 
+    ``classifier`` is a fitted :class:`~classify.models.Classifier` (compiled and pickled) or a
+    :class:`~classify.compiled.CompiledClassifier` (a re-export: no pickle is written).
     An interrupted write leaves the previous bundle (if any) untouched.
     """
     out = Path(out_dir)
@@ -67,13 +73,16 @@ def write_bundle(out_dir: str | Path, classifier: object, manifest: dict, card: 
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{_owner()}-", dir=out.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it owner-only; a bundle is meant to be shared
     try:
-        joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
-        (tmp / CARD).write_text(card, encoding="utf-8")
-        from classify.safe_format import export
+        if isinstance(classifier, CompiledClassifier):
+            names = classifier.save(tmp)
+        else:
+            import joblib
 
-        # the pickle-free copy needs a fitted Classifier (write_bundle itself takes any object)
-        safe = export(classifier, tmp) if hasattr(classifier, "featurizer") else []
-        names = [MODEL_FILE, CARD, *safe]
+            names = classifier.compile().save(tmp)
+            joblib.dump(classifier, tmp / MODEL_FILE, compress=3)
+            names.append(MODEL_FILE)
+        (tmp / CARD).write_text(card, encoding="utf-8")
+        names.append(CARD)
         files = {name: sha256_file(tmp / name) for name in names}
         full = {
             "format_version": FORMAT_VERSION,
@@ -161,8 +170,11 @@ def verify(bundle_dir: str | Path) -> dict:
     d = Path(bundle_dir)
     man = read_manifest(d)
     files = man.get("files")
-    if not isinstance(files, dict) or MODEL_FILE not in files:
-        raise BundleError(f"manifest in {d} lists no model file")
+    if not isinstance(files, dict) or ARRAYS_FILE not in files or META_FILE not in files:
+        raise BundleError(
+            f"manifest in {d} lists no compiled model ({ARRAYS_FILE} + {META_FILE}): "
+            "retrain it with this version"
+        )
     for name, digest in files.items():
         p = d / name
         if not p.is_file():
@@ -183,36 +195,65 @@ def verify(bundle_dir: str | Path) -> dict:
     return man
 
 
-def load_bundle(bundle_dir: str | Path, safe: bool = False) -> tuple[object, dict, Path]:
-    """Verify, then load the classifier. Raises :class:`BundleError` with a clear message.
+def load_bundle(bundle_dir: str | Path) -> tuple[CompiledClassifier, dict, Path]:
+    """Verify, then load the compiled model (no pickle). Raises :class:`BundleError` clearly.
 
     ``bundle_dir`` is a bundle, or a model name directory whose ``CURRENT`` names the version
-    to load. With ``safe`` the prediction-only copy (``model.npz`` + ``model.json``) is loaded
-    and no pickle is ever read; otherwise the full estimators are unpickled (needed to retrain
-    or inspect them). Returns (classifier, manifest, resolved bundle directory).
+    to load. Returns (compiled classifier, manifest, resolved bundle directory).
     """
     from classify.registry import resolve
-    from classify.safe_format import SAFE_ARRAYS, SafeClassifier
 
     d = resolve(bundle_dir)
     man = verify(d)
-    if safe:
-        if SAFE_ARRAYS not in man["files"]:
-            raise BundleError(
-                f"bundle {d} has no pickle-free copy ({SAFE_ARRAYS}); retrain it or load it trusted"
-            )
-        try:
-            return SafeClassifier(d), man, d
-        except (OSError, ValueError, KeyError) as e:
-            raise BundleError(f"cannot load the pickle-free model in {d}: {e}") from e
     try:
-        clf = joblib.load(d / MODEL_FILE)
+        return CompiledClassifier.load(d), man, d
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise BundleError(f"cannot load the compiled model in {d}: {e}") from e
+
+
+def load_estimator(bundle_dir: str | Path) -> Any:
+    """Unpickle the fitted scikit-learn Classifier of a bundle (runs code: trusted bundles only)."""
+    import joblib
+
+    from classify.registry import resolve
+
+    d = resolve(bundle_dir)
+    man = verify(d)
+    if MODEL_FILE not in man["files"]:
+        raise BundleError(f"bundle {d} holds no pickled estimators (a compiled-only bundle)")
+    try:
+        return joblib.load(d / MODEL_FILE)
     except Exception as e:  # noqa: BLE001 - any unpickling failure means an unusable bundle
         raise BundleError(f"cannot load {d / MODEL_FILE}: {type(e).__name__}: {e}") from e
-    return clf, man, d
 
 
 def bundle_id(manifest: dict) -> str:
     """The short model id put on every Tag: a sha256 prefix over the bundle's file hashes."""
     h = hashlib.sha256(json.dumps(manifest.get("files", {}), sort_keys=True).encode()).hexdigest()
     return h[:12]
+
+
+def reexport(bundle_dir: str | Path, note: str) -> Path:
+    """Rewrite a bundle in the current format from its compiled copy (same parameters, no refit).
+
+    For a format-1 bundle: the compiled copy is rebuilt with the installed lexicon (refused if
+    it is not the one the bundle was trained with) and saved with its lexicon inside;
+    ``model.joblib`` is dropped, since the estimators it pickles are the previous code's
+    classes. The manifest keeps its training record and gains ``reexported``.
+    """
+    d = Path(bundle_dir)
+    man = verify(d)
+    try:
+        compiled = CompiledClassifier.load(d)
+    except (OSError, ValueError, KeyError) as e:
+        raise BundleError(f"cannot re-export {d}: {e}") from e
+    card = (d / CARD).read_text(encoding="utf-8") if (d / CARD).is_file() else ""
+    keep = {k: v for k, v in man.items() if k not in ("files", "format_version")}
+    keep["reexported"] = {
+        "time": datetime.now(UTC).isoformat(timespec="seconds"),
+        "from_format": man.get("format_version"),
+        "previous_model_id": bundle_id(man),
+        "packages": package_versions(),
+        "note": note,
+    }
+    return write_bundle(d, compiled, keep, card)

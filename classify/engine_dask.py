@@ -95,20 +95,24 @@ def tag_partition(
     batch_size: int,
 ) -> dict:
     """Tag one partition on a worker into ``part_path`` (written aside, then renamed)."""
-    from classify.tagging import _batches
+    from classify.io import JsonlWriter
+    from classify.tagging import _ERROR_MARK, _batches, _encode
 
     predictor = _predictor(model_path, model_id, topics)
     tmp = f"{part_path}.tmp-{os.getpid()}"
     writer = open_writer(tmp, part_fmt, fields=TAG_FIELDS)
+    as_lines = isinstance(writer, JsonlWriter)
     n = errors = 0
     try:
         for chunk in _batches(_records(part), batch_size):
-            rows = [
-                t.to_dict() for t in predictor._predict_batch(chunk, explain=explain, topics=topics)
-            ]
-            writer.write_many(rows)
+            rows = _encode(predictor, chunk, as_lines, explain, topics)
+            if as_lines:
+                writer.write_lines(rows)
+                errors += sum(1 for r in rows if _ERROR_MARK in r)
+            else:
+                writer.write_many(rows)
+                errors += sum(1 for r in rows if r.get("error"))
             n += len(rows)
-            errors += sum(1 for r in rows if r.get("error"))
     finally:
         writer.close()
     if os.path.exists(tmp):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import gzip
 import hashlib
 import io
@@ -69,8 +70,12 @@ def derive_id(text: str) -> str:
     return "sha-" + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_date(value: str) -> str | None:
-    """Normalise an ISO 8601 date or datetime string; None when it does not parse."""
+    """Normalise an ISO 8601 date or datetime string; None when it does not parse.
+
+    Cached: a feed repeats the same few hundred dates many thousand times.
+    """
     v = value.strip()
     if not v:
         return None
@@ -434,8 +439,19 @@ def _json_default(v: Any) -> Any:
 _LINE_SEPARATORS = {0x85: "\\u0085", 0x2028: "\\u2028", 0x2029: "\\u2029"}
 
 
-def _dumps(v: Any) -> str:
-    return json.dumps(v, ensure_ascii=False, default=_json_default)
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=_json_default)
+
+
+def dumps_json(v: Any) -> str:
+    """One record's JSON as JSONL writes it (non-ASCII unescaped, dates and numpy made plain).
+
+    The same as ``json.dumps(v, ensure_ascii=False, default=...)``, with one encoder reused
+    (``json.dumps`` with options builds a new encoder per call).
+    """
+    return _ENCODER.encode(v)
+
+
+_dumps = dumps_json
 
 
 class JsonlWriter:
@@ -457,7 +473,11 @@ class JsonlWriter:
             )
 
     def write_many(self, rows: Iterable[dict]) -> None:
-        text = "".join(_dumps(r) + "\n" for r in rows)
+        self.write_lines([_dumps(r) for r in rows])
+
+    def write_lines(self, lines: list[str]) -> None:
+        """Write already-encoded JSON records (one per item, without the newline)."""
+        text = "\n".join(lines) + "\n" if lines else ""
         if "\x85" in text or "\u2028" in text or "\u2029" in text:
             text = text.translate(_LINE_SEPARATORS)
         self.fh.write(text)

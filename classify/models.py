@@ -1,53 +1,83 @@
-"""Sector and tone models, their cross-validation, and candidate comparison.
+"""Sector and tone models (scikit-learn estimators), their cross-validation, candidate comparison.
 
 Sectors: one calibrated logistic regression per label (one-vs-rest) with a per-label
 threshold tuned on out-of-fold probabilities. Tone: a class-weighted multinomial logistic
-regression, calibrated. Both read the same :class:`~classify.features.Featurizer` output, so
-a batch is vectorized once for all labels.
+regression, calibrated, with decision weights tuned out of fold. Both read the same
+:class:`~classify.features.Featurizer` output, so a batch is vectorized once for all labels.
+
+The estimators follow scikit-learn's conventions (parameters in ``__init__`` only, fitted
+state in trailing-underscore attributes, ``fit`` returns self, ``check_is_fitted`` guards,
+``clone`` works). Scoring is not done here: :meth:`Classifier.compile` returns the
+:class:`~classify.compiled.CompiledClassifier` that every prediction uses, and the estimators'
+own ``predict_proba``/``predict`` go through the same stacked scorer and decision rules.
 """
 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import confusion_matrix, f1_score, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils.validation import check_is_fitted
 
-from classify.features import LEXICON_COLUMNS, Batch, Featurizer
-from classify.schema import SECTORS, TONES, strata, targets  # noqa: F401 - targets re-exported
+from classify.compiled import (
+    Batch,
+    CompiledClassifier,
+    StackedSigmoid,
+    combine_binary,
+    combine_multiclass,
+    decide_sectors,
+    decide_tone,
+)
+from classify.features import Featurizer
+from classify.lexindex import LEXICON_COLUMNS
+from classify.schema import SECTORS, TONE_HEADLINE, TONES, strata, targets  # noqa: F401
 
-#: Tones whose macro-F1 is the headline tone metric (``neutral`` is too rare to score alone).
-TONE_HEADLINE = ("tightening", "easing", "none")
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
+_TONE_SCALE = {"entity": 0.0, "term": 0.0, "action": 0.25, "regulator": 0.25}
 
-#: The candidate designs compared by repeated cross-validation (see MODEL_CARD.md).
+#: The candidate designs compared by repeated cross-validation: parameter sets of
+#: :class:`Classifier` (see MODEL_CARD.md).
 CANDIDATES: dict[str, dict] = {
     # n-grams beside lexicon counts; the tone model sees only the regulatory lexicon columns
     "lexicon+ngrams": {
-        "featurizer": {"ngram_max": 2, "use_lexicon": True, "lexicon_weight": 1.0},
+        "ngram_max": 2,
+        "use_lexicon": True,
+        "lexicon_weight": 1.0,
         "C": 8.0,
-        "tone_lexicon_scale": {"entity": 0.0, "term": 0.0, "action": 0.25, "regulator": 0.25},
+        "tone_lexicon_scale": _TONE_SCALE,
     },
     # the same without domain knowledge: what the labels alone teach
-    "ngrams-only": {"featurizer": {"ngram_max": 2, "use_lexicon": False}, "C": 8.0},
+    "ngrams-only": {"ngram_max": 2, "use_lexicon": False, "C": 8.0},
     # fewer, more general features
     "lexicon+unigrams": {
-        "featurizer": {"ngram_max": 1, "use_lexicon": True, "lexicon_weight": 1.0},
+        "ngram_max": 1,
+        "use_lexicon": True,
+        "lexicon_weight": 1.0,
         "C": 8.0,
-        "tone_lexicon_scale": {"entity": 0.0, "term": 0.0, "action": 0.25, "regulator": 0.25},
+        "tone_lexicon_scale": _TONE_SCALE,
     },
 }
 DEFAULT_CANDIDATE = "lexicon+ngrams"
 
 
+def make_classifier(
+    candidate: str = DEFAULT_CANDIDATE, seed: int = 0, spec: dict | None = None
+) -> Classifier:
+    """A :class:`Classifier` with a candidate's parameters (``spec`` overrides them)."""
+    params = dict(CANDIDATES[candidate]) if candidate in CANDIDATES else {}
+    params.update(spec or {})
+    return Classifier(**params, random_state=seed)
+
+
 def subset(batch: Batch, idx: np.ndarray | list[int]) -> Batch:
-    return Batch(tokens=[batch.tokens[i] for i in idx], matches=[batch.matches[i] for i in idx])
+    return batch.subset(idx)
 
 
 def _lr(C: float, seed: int, multinomial: bool = False) -> LogisticRegression:
@@ -77,74 +107,6 @@ def _calibrated(
     )
 
 
-@dataclass
-class StackedSigmoid:
-    """Calibrated linear models as stacked arrays: one sparse matmul scores every label and fold.
-
-    Equivalent to ``CalibratedClassifierCV(LogisticRegression, method="sigmoid").predict_proba``
-    (tested), without scikit-learn's per-call validation, which dominated batch tagging time.
-    ``groups[g]`` lists the columns of output ``g``; binary outputs average the calibrated
-    probabilities of their folds, multiclass outputs normalise per fold, then average.
-    """
-
-    W: np.ndarray  # (n_features, n_columns)
-    b: np.ndarray  # decision intercepts (n_columns,)
-    a_cal: np.ndarray  # sigmoid calibration slope per column
-    b_cal: np.ndarray  # sigmoid calibration offset per column
-
-    @classmethod
-    def from_binary(
-        cls, models: list[CalibratedClassifierCV]
-    ) -> tuple[StackedSigmoid, list[list[int]]]:
-        cols_w, cols_b, a, bb, groups = [], [], [], [], []
-        for m in models:
-            g = []
-            for c in m.calibrated_classifiers_:
-                est, cal = c.estimator, c.calibrators[0]
-                g.append(len(cols_w))
-                cols_w.append(est.coef_[0])
-                cols_b.append(est.intercept_[0])
-                a.append(cal.a_)
-                bb.append(cal.b_)
-            groups.append(g)
-        return cls(np.column_stack(cols_w), np.array(cols_b), np.array(a), np.array(bb)), groups
-
-    def decision(self, X) -> np.ndarray:  # noqa: ANN001
-        return np.asarray(X @ self.W) + self.b
-
-    def proba_columns(self, X) -> np.ndarray:  # noqa: ANN001
-        from scipy.special import expit
-
-        return expit(-(self.a_cal * self.decision(X) + self.b_cal))
-
-
-def combine_binary(Pc: np.ndarray, groups: list) -> np.ndarray:
-    """Per label: the mean calibrated probability of its folds' columns (a float = constant label)."""
-    out = np.empty((Pc.shape[0], len(groups)))
-    for j, g in enumerate(groups):
-        out[:, j] = g if isinstance(g, float) else Pc[:, g].mean(axis=1)
-    out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
-    return out
-
-
-def combine_multiclass(
-    Pc: np.ndarray, folds: list, present: np.ndarray, n_labels: int
-) -> np.ndarray:
-    """Per fold: normalise its per-class calibrated columns; average the folds (as scikit-learn does)."""
-    n_cls = len(present)
-    acc = np.zeros((Pc.shape[0], n_cls))
-    for idx, pos in folds:
-        p = np.zeros((Pc.shape[0], n_cls))
-        p[:, pos] = Pc[:, idx]
-        den = p.sum(axis=1, keepdims=True)
-        acc += np.divide(p, den, out=np.full_like(p, 1 / n_cls), where=den != 0)
-    acc /= len(folds)
-    acc[(acc > 1.0) & (acc <= 1.0 + 1e-5)] = 1.0
-    P = np.zeros((Pc.shape[0], n_labels))
-    P[:, present] = acc
-    return P
-
-
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     """The probability cut that maximises F1 on out-of-fold predictions (ties: the middle one)."""
     if y.sum() == 0:
@@ -154,97 +116,114 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(THRESHOLD_GRID[best[len(best) // 2]])
 
 
-@dataclass
-class SectorModel:
-    """One calibrated binary model per sector, plus a tuned threshold per sector."""
+class SectorModel(ClassifierMixin, BaseEstimator):
+    """One calibrated binary model per sector, plus a threshold per sector tuned out of fold.
 
-    C: float = 8.0
-    seed: int = 0
-    labels: tuple[str, ...] = SECTORS
-    models_: list = field(default_factory=list)
-    thresholds_: np.ndarray | None = None
-    coef_: np.ndarray | None = None
-    prior_: np.ndarray | None = None
+    ``fit(X, Y)`` with ``Y`` a multi-hot (n, len(labels)) matrix. Fitted: ``estimators_``
+    (a calibrated model, or the constant probability of a label with < 2 positives or
+    negatives), ``thresholds_``, ``coef_`` (fold-mean weights, for explanations), ``prior_``,
+    ``stack_`` and ``groups_`` (the stacked scorer).
+    """
 
-    def fit(self, X, Y: np.ndarray, tune: bool = True) -> SectorModel:  # noqa: ANN001
-        self.models_, thr, coefs = [], [], []
+    def __init__(
+        self, C: float = 8.0, random_state: int = 0, tune: bool = True, labels: tuple = SECTORS
+    ) -> None:
+        self.C = C
+        self.random_state = random_state
+        self.tune = tune
+        self.labels = labels
+
+    def fit(self, X, Y: np.ndarray) -> SectorModel:  # noqa: ANN001 - sparse or dense matrix
+        Y = np.asarray(Y)
+        self.estimators_, thr, coefs = [], [], []
         self.prior_ = Y.mean(axis=0)
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if y.sum() < 2 or y.sum() > len(y) - 2:
-                self.models_.append(float(y.mean()))  # constant: not enough positives to learn
+                self.estimators_.append(float(y.mean()))  # constant: too few to learn
                 thr.append(0.5)
                 coefs.append(np.zeros(X.shape[1]))
                 continue
-            m = _calibrated(self.C, self.seed, y).fit(X, y)
-            self.models_.append(m)
+            m = _calibrated(self.C, self.random_state, y).fit(X, y)
+            self.estimators_.append(m)
             coefs.append(np.mean([c.estimator.coef_[0] for c in m.calibrated_classifiers_], axis=0))
-            thr.append(self._oof_threshold(X, y) if tune else 0.5)
+            thr.append(self._oof_threshold(X, y) if self.tune else 0.5)
         self.thresholds_ = np.array(thr)
         self.coef_ = np.vstack(coefs)
-        self._compile(X.shape[1])
-        return self
-
-    def _compile(self, n_features: int) -> None:
-        learned = [m for m in self.models_ if not isinstance(m, float)]
+        self.n_features_in_ = X.shape[1]
+        learned = [m for m in self.estimators_ if not isinstance(m, float)]
         if learned:
-            self.stack_, groups = StackedSigmoid.from_binary(learned)
+            self.stack_, groups = _stack_binary(learned)
         else:
-            self.stack_, groups = StackedSigmoid(np.zeros((n_features, 0)), *(np.zeros(0),) * 3), []
+            self.stack_, groups = StackedSigmoid(np.zeros((X.shape[1], 0)), *(np.zeros(0),) * 3), []
         it = iter(groups)
-        self.groups_ = [m if isinstance(m, float) else next(it) for m in self.models_]
+        self.groups_ = [m if isinstance(m, float) else next(it) for m in self.estimators_]
+        return self
 
     def _oof_threshold(self, X, y: np.ndarray) -> float:  # noqa: ANN001
         k = int(min(3, y.sum()))
         if k < 2:
             return 0.5
         p = np.zeros(len(y))
-        for tr, te in StratifiedKFold(k, shuffle=True, random_state=self.seed).split(X, y):
+        seed = self.random_state
+        for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y):
             if y[tr].sum() < 2:
                 continue
-            p[te] = (
-                _calibrated(self.C, self.seed, y[tr]).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
-            )
+            p[te] = _calibrated(self.C, seed, y[tr]).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
         return best_threshold(y, p)
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated probability per label: every label and fold scored in one matmul."""
+        check_is_fitted(self, "stack_")
         return combine_binary(self.stack_.proba_columns(X), self.groups_)
 
-    def decide(self, P: np.ndarray) -> np.ndarray:
-        """Labels passing their threshold; ``non_tech`` only when it beats every tech sector."""
-        D = self.thresholds_ <= P
-        if "non_tech" in self.labels:
-            j = self.labels.index("non_tech")
-            others = np.delete(P, j, axis=1).max(axis=1) if P.shape[1] > 1 else np.zeros(len(P))
-            nt = D[:, j] & (P[:, j] >= others)
-            D[nt] = False
-            D[nt, j] = True
-            D[~nt, j] = False
-        return D
+    def predict(self, X) -> np.ndarray:  # noqa: ANN001
+        """Multi-hot decisions (thresholds and the ``non_tech`` rule)."""
+        return decide_sectors(self.predict_proba(X), self.thresholds_, self.labels).astype(int)
+
+
+def _stack_binary(models: list[CalibratedClassifierCV]) -> tuple[StackedSigmoid, list[list[int]]]:
+    """The calibrated binary models as one StackedSigmoid: a column per (label, CV fold)."""
+    cols_w, cols_b, a, bb, groups = [], [], [], [], []
+    for m in models:
+        g = []
+        for c in m.calibrated_classifiers_:
+            est, cal = c.estimator, c.calibrators[0]
+            g.append(len(cols_w))
+            cols_w.append(est.coef_[0])
+            cols_b.append(est.intercept_[0])
+            a.append(cal.a_)
+            bb.append(cal.b_)
+        groups.append(g)
+    return StackedSigmoid(
+        np.column_stack(cols_w), np.array(cols_b), np.array(a), np.array(bb)
+    ), groups
 
 
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 
-@dataclass
-class ToneModel:
+class ToneModel(ClassifierMixin, BaseEstimator):
     """Class-weighted multinomial logistic regression, sigmoid-calibrated.
 
-    ``tone_scores`` are the calibrated probabilities. The decision (``tone``) is the class with
-    the highest *weighted* probability, the weights tuned on out-of-fold predictions to maximise
-    macro-F1: calibrated probabilities favour ``none`` (80% of articles), which alone would
-    leave most regulatory articles unflagged.
+    ``fit(X, y)`` with ``y`` tone indices into ``labels``. ``predict_proba`` gives the
+    calibrated probabilities (``tone_scores``); ``predict`` the class with the highest
+    *weighted* probability, the weights tuned on out-of-fold predictions to maximise macro-F1:
+    calibrated probabilities favour ``none`` (80% of articles), which alone would leave most
+    regulatory articles unflagged. Fitted: ``model_``, ``present_``, ``coef_``, ``weights_``,
+    ``stack_``, ``folds_``.
     """
 
-    C: float = 8.0
-    seed: int = 0
-    labels: tuple[str, ...] = TONES
-    model_: object = None
-    coef_: np.ndarray | None = None
-    weights_: np.ndarray | None = None
+    def __init__(
+        self, C: float = 8.0, random_state: int = 0, tune: bool = True, labels: tuple = TONES
+    ) -> None:
+        self.C = C
+        self.random_state = random_state
+        self.tune = tune
+        self.labels = labels
 
-    def fit(self, X, y: np.ndarray, tune: bool = True) -> ToneModel:  # noqa: ANN001
+    def fit(self, X, y: np.ndarray) -> ToneModel:  # noqa: ANN001
+        y = np.asarray(y, dtype=int)
         self.model_, self.present_ = self._fit(X, y)
         coef = np.zeros((len(self.labels), X.shape[1]))
         for c in self.model_.calibrated_classifiers_:
@@ -252,7 +231,8 @@ class ToneModel:
             for k, cls in enumerate(est.classes_):
                 coef[int(cls)] += est.coef_[k] / len(self.model_.calibrated_classifiers_)
         self.coef_ = coef
-        self.weights_ = self._tune_weights(X, y) if tune else np.ones(len(self.labels))
+        self.weights_ = self._tune_weights(X, y) if self.tune else np.ones(len(self.labels))
+        self.n_features_in_ = X.shape[1]
         self._compile()
         return self
 
@@ -264,7 +244,7 @@ class ToneModel:
             raise ValueError(
                 "the tone model needs at least two tones with two or more examples each"
             )
-        m = _calibrated(self.C, self.seed, y[keep], multinomial=True).fit(X[keep], y[keep])
+        m = _calibrated(self.C, self.random_state, y[keep], multinomial=True).fit(X[keep], y[keep])
         return m, np.asarray(m.classes_, dtype=int)
 
     def _proba(self, m: object, present: np.ndarray, X) -> np.ndarray:  # noqa: ANN001
@@ -281,7 +261,9 @@ class ToneModel:
         P = np.zeros((len(y), len(self.labels)))
         with warnings.catch_warnings():  # a singleton tone only triggers StratifiedKFold's warning
             warnings.simplefilter("ignore", UserWarning)
-            folds = list(StratifiedKFold(k, shuffle=True, random_state=self.seed).split(X, y))
+            folds = list(
+                StratifiedKFold(k, shuffle=True, random_state=self.random_state).split(X, y)
+            )
         for tr, te in folds:
             m, present = self._fit(X[tr], y[tr])
             P[te] = self._proba(m, present, X[te])
@@ -320,61 +302,127 @@ class ToneModel:
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated tone probabilities (same as the calibrated model's, in one matmul)."""
+        check_is_fitted(self, "stack_")
         return combine_multiclass(
             self.stack_.proba_columns(X), self.folds_, self.present_, len(self.labels)
         )
 
-    def decide(self, P: np.ndarray) -> np.ndarray:
-        """Tone index per row: argmax of the tuned-weight probabilities."""
-        w = self.weights_ if self.weights_ is not None else np.ones(P.shape[1])
-        return (P * w).argmax(axis=1)
+    def predict(self, X) -> np.ndarray:  # noqa: ANN001
+        """Tone index per row (argmax of the tuned-weight probabilities)."""
+        return decide_tone(self.predict_proba(X), self.weights_)
 
 
-@dataclass
-class Classifier:
-    """Featurizer + sector model + tone model, fitted together (what a bundle stores)."""
+class Classifier(BaseEstimator):
+    """Featurizer + sector model + tone model, fitted together; :meth:`compile` for prediction.
 
-    candidate: str = DEFAULT_CANDIDATE
-    seed: int = 0
-    spec: dict | None = None  # overrides CANDIDATES[candidate] (for experiments)
-    featurizer: Featurizer | None = None
-    sectors: SectorModel | None = None
-    tone: ToneModel | None = None
+    ``fit(batch, Y, y_tone)`` takes a tokenized :class:`~classify.compiled.Batch`, the
+    multi-hot sector matrix and the tone indices (:func:`classify.schema.targets`). Fitted:
+    ``featurizer_``, ``sectors_``, ``tone_``, ``tone_scale_`` and ``compiled_`` (the
+    prediction object, which ``predict_proba``/``predict`` use).
+    """
 
-    def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray, tune: bool = True) -> Classifier:
-        spec = self.spec or CANDIDATES[self.candidate]
-        self.featurizer = Featurizer(**spec["featurizer"])
-        X = self.featurizer.fit_transform(batch)
-        self.tone_scale_ = _column_scale(X.shape[1], spec.get("tone_lexicon_scale"))
+    def __init__(
+        self,
+        ngram_max: int = 2,
+        min_df: int = 2,
+        max_features: int = 60000,
+        use_lexicon: bool = True,
+        lexicon_weight: float = 1.0,
+        C: float = 8.0,
+        tone_C: float | None = None,
+        tone_lexicon_scale: dict | None = None,
+        random_state: int = 0,
+        tune: bool = True,
+    ) -> None:
+        self.ngram_max = ngram_max
+        self.min_df = min_df
+        self.max_features = max_features
+        self.use_lexicon = use_lexicon
+        self.lexicon_weight = lexicon_weight
+        self.C = C
+        self.tone_C = tone_C
+        self.tone_lexicon_scale = tone_lexicon_scale
+        self.random_state = random_state
+        self.tune = tune
+
+    def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
+        self.featurizer_ = Featurizer(
+            ngram_max=self.ngram_max,
+            min_df=self.min_df,
+            max_features=self.max_features,
+            lexicon_weight=self.lexicon_weight,
+            use_lexicon=self.use_lexicon,
+        )
+        X = self.featurizer_.fit_transform(batch)
+        self.tone_scale_ = _column_scale(X.shape[1], self.tone_lexicon_scale)
+        tone_C = self.tone_C if self.tone_C is not None else self.C
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.sectors = SectorModel(C=spec["C"], seed=self.seed).fit(X, Y, tune=tune)
-            self.tone = ToneModel(C=spec.get("tone_C", spec["C"]), seed=self.seed).fit(
-                self._tone_X(X), y_tone, tune=tune
-            )
+            self.sectors_ = SectorModel(C=self.C, random_state=self.random_state, tune=self.tune)
+            self.sectors_.fit(X, Y)
+            self.tone_ = ToneModel(C=tone_C, random_state=self.random_state, tune=self.tune)
+            self.tone_.fit(X @ sp.diags(self.tone_scale_, format="csr"), y_tone)
+        self.compiled_ = self.compile()
         return self
 
-    def _tone_X(self, X):  # noqa: ANN001, ANN202
-        scale = getattr(self, "tone_scale_", None)
-        return X if scale is None else X @ scale
+    def __getstate__(self) -> dict:
+        """Pickle without ``compiled_`` (rebuilt on load): the same fit pickles to the same bytes."""
+        state = super().__getstate__()
+        state.pop("compiled_", None)
+        return state
 
-    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, object]:
-        """(sector probabilities, tone probabilities, feature matrix) for a tokenized batch."""
-        X = self.featurizer.transform(batch)
-        return self.sectors.predict_proba(X), self.tone.predict_proba(self._tone_X(X)), X
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if hasattr(self, "tone_"):
+            self.compiled_ = self.compile()
+
+    def compile(self) -> CompiledClassifier:
+        """The prediction object: this fitted classifier as numpy arrays and plain data."""
+        check_is_fitted(self, "tone_")
+        f, sm, tm = self.featurizer_, self.sectors_, self.tone_
+        return CompiledClassifier(
+            terms=f.terms_,
+            idf=f.idf_,
+            ngram_max=f.ngram_max,
+            use_lexicon=f.use_lexicon,
+            lexicon_weight=f.lexicon_weight,
+            lexicon=f.lexicon_,
+            sector_labels=sm.labels,
+            sector_stack=sm.stack_,
+            sector_groups=sm.groups_,
+            thresholds=sm.thresholds_,
+            sector_coef=sm.coef_,
+            tone_labels=tm.labels,
+            tone_stack=tm.stack_,
+            tone_folds=tm.folds_,
+            tone_present=tm.present_,
+            tone_weights=tm.weights_,
+            tone_coef=tm.coef_,
+            tone_scale=self.tone_scale_,
+        )
+
+    def predict_proba(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """(sector probabilities, tone probabilities) of a tokenized batch."""
+        check_is_fitted(self, "compiled_")
+        Ps, Pt, _ = self.compiled_.predict_batch(batch)
+        return Ps, Pt
+
+    def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
+        """(multi-hot sector decisions, tone indices) of a tokenized batch."""
+        Ps, Pt = self.predict_proba(batch)
+        return self.compiled_.decide_sectors(Ps), self.compiled_.decide_tone(Pt)
 
 
-def _column_scale(n_features: int, groups: dict[str, float] | None) -> sp.csr_matrix | None:
-    """Diagonal matrix rescaling lexicon column groups (e.g. the tone model ignores sector terms)."""
-    if not groups:
-        return None
+def _column_scale(n_features: int, groups: dict[str, float] | None) -> np.ndarray:
+    """Per-column scale: lexicon column groups rescaled for the tone model (1 elsewhere)."""
     scale = np.ones(n_features)
-    offset = n_features - len(LEXICON_COLUMNS)
-    for k, col in enumerate(LEXICON_COLUMNS):
-        group = col.split(":")[0]
-        if group in groups:
-            scale[offset + k] = groups[group]
-    return sp.diags(scale, format="csr")
+    if groups:
+        offset = n_features - len(LEXICON_COLUMNS)
+        for k, col in enumerate(LEXICON_COLUMNS):
+            group = col.split(":")[0]
+            if group in groups:
+                scale[offset + k] = groups[group]
+    return scale
 
 
 # --------------------------------------------------------------------------- metrics
@@ -474,9 +522,10 @@ def cross_validate(
         )
 
         def one(tr: np.ndarray, te: np.ndarray) -> tuple:
-            clf = Classifier(candidate, seed=seed, spec=spec).fit(subset(batch, tr), Y[tr], y[tr])
-            Ps, Pt, _ = clf.predict(subset(batch, te))
-            return te, Ps, Pt, clf.sectors.decide(Ps), clf.tone.decide(Pt)
+            clf = make_classifier(candidate, seed, spec).fit(batch.subset(tr), Y[tr], y[tr])
+            c = clf.compiled_
+            Ps, Pt, _ = c.predict_batch(batch.subset(te))
+            return te, Ps, Pt, c.decide_sectors(Ps), c.decide_tone(Pt)
 
         res = Parallel(n_jobs=n_jobs)(delayed(one)(tr, te) for tr, te in folds)
         Ps_all = np.zeros(Y.shape)

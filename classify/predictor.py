@@ -6,10 +6,15 @@
 >>> for tag in p.predict_stream(records, batch_size=512): ...
 
 ``predict`` mutates no shared state, so one Predictor is safe to use from several threads.
+Loading and predicting import only numpy and scipy.sparse (no scikit-learn, pandas or
+pyarrow): the bundle's compiled model (:mod:`classify.compiled`) is all prediction needs.
+Batch tagging writes JSONL through :meth:`Predictor.encode_batch`, which formats the same
+bytes as ``json.dumps(tag.to_dict())`` without building a Tag per record.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -21,9 +26,14 @@ import numpy as np
 
 from classify import paths
 from classify.bundle import BundleError, bundle_id, load_bundle
-from classify.features import tokenize_batch
-from classify.io import Article, BadRecord, article_from_obj
+from classify.compiled import Batch, CompiledClassifier
+from classify.io import Article, BadRecord, article_from_obj, dumps_json
 from classify.schema import SECTORS, TONES
+
+_enc = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for strings
+#: "0.0", "0.0001", …, "1.0": the JSON of every score rounded to 4 places (as np.round does)
+_SCORE_JSON = tuple(repr(q / 10000) for q in range(10001))
+_E, _T = TONES.index("easing"), TONES.index("tightening")
 
 __all__ = ["Predictor", "Tag", "BundleError"]
 
@@ -76,29 +86,38 @@ class Tag:
 class Predictor:
     """A loaded model bundle. Construct with :meth:`load`."""
 
-    def __init__(self, classifier: Any, manifest: dict, path: Path) -> None:
+    def __init__(self, classifier: CompiledClassifier, manifest: dict, path: Path) -> None:
         self.classifier = classifier
         self.manifest = manifest
         self.path = path
         self.model_id = bundle_id(manifest)
         self._topic_model = None
         self._topic_lock = threading.Lock()
-        names = classifier.featurizer.feature_names_
-        self._feature_names = np.asarray(names)
-        from classify import lexicon
-
-        self._entity_kind = {e.id: e.kind for e in lexicon.entities()}
+        self._model_json = _enc(self.model_id)
+        self._sector_json = tuple(_enc(s) for s in classifier.sector_labels)
+        self._tone_json = tuple(_enc(t) for t in classifier.tone_labels)
+        self._sector_keys = tuple(k + ": " for k in self._sector_json)
+        self._tone_keys = tuple(k + ": " for k in self._tone_json)
+        # one %-template per Tag line (fields in Tag.to_dict order)
+        self._line_template = (
+            '{"id": %s, "sectors": [%s], "sector_scores": {%s}, "tone": %s, "tone_scores": {%s}, '
+            '"tone_index": %s, "companies": [%s], "model": '
+            + self._model_json.replace("%", "%%")
+            + ', "error": null'
+        )
+        if classifier.sector_labels != SECTORS or classifier.tone_labels != TONES:
+            raise BundleError(f"bundle {path} scores another label set than this code's")
 
     @classmethod
-    def load(cls, path: str | Path | None = None, *, pickle: bool = False) -> Predictor:
+    def load(cls, path: str | Path | None = None) -> Predictor:
         """Load and verify a bundle (default: the shipped ``models/default``).
 
-        By default the pickle-free copy is loaded, so loading runs no code from the bundle;
-        ``pickle=True`` unpickles the full estimators (only for bundles you trust).
-        Raises :class:`BundleError` if the bundle is missing, tampered with or for another label set.
+        Only the compiled copy (``model.npz`` + ``model.json``) is read, so loading runs no
+        code from the bundle. Raises :class:`BundleError` if the bundle is missing, tampered
+        with or for another label set.
         """
         p = Path(path) if path is not None else paths.default_model_dir()
-        clf, man, resolved = load_bundle(p, safe=not pickle)
+        clf, man, resolved = load_bundle(p)
         return cls(clf, man, resolved)
 
     # ------------------------------------------------------------------ predicting
@@ -106,7 +125,13 @@ class Predictor:
     def predict(
         self, items: Iterable[Any], *, explain: bool = False, topics: bool = False
     ) -> list[Tag]:
-        """Tags for a list of texts, dicts or Articles, in order (errors in place, never raised)."""
+        """Tags for a list of texts, dicts or Articles, in order (errors in place, never raised).
+
+        ``items`` is a list (or any iterable) of records. A bare ``str`` is refused with a
+        ``TypeError`` — iterating it would tag each character; pass ``[text]``.
+        """
+        if isinstance(items, str | bytes):
+            raise TypeError("predict() takes a list of texts or records; for one text use [text]")
         return list(self.predict_stream(items, batch_size=512, explain=explain, topics=topics))
 
     def predict_stream(
@@ -118,6 +143,10 @@ class Predictor:
         topics: bool = False,
     ) -> Iterator[Tag]:
         """Generator of Tags; reads ``batch_size`` records at a time, so memory stays bounded."""
+        if isinstance(records, str | bytes):
+            raise TypeError("predict_stream() takes an iterable of texts or records, not a str")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         it = iter(records)
         n = 0
         while True:
@@ -132,78 +161,112 @@ class Predictor:
                 )
             yield from self._predict_batch(recs, explain=explain, topics=topics)
 
+    def _score(self, good: list[Article]) -> _Scored:
+        clf = self.classifier
+        batch = clf.tokenize([a.title for a in good], [a.text for a in good])
+        Ps, Pt, X = clf.predict_batch(batch)
+        return _Scored(batch, Ps, Pt, X, clf.decide_sectors(Ps), clf.decide_tone(Pt))
+
     def _predict_batch(
         self, recs: list[Article | BadRecord], explain: bool, topics: bool
     ) -> list[Tag]:
+        """One Tag per record, in order (BadRecords become error Tags)."""
         good = [r for r in recs if isinstance(r, Article)]
-        results: dict[int, Tag] = {}
-        if good:
-            batch = tokenize_batch([a.title for a in good], [a.text for a in good])
-            Ps, Pt, X = self.classifier.predict(batch)
-            D = self.classifier.sectors.decide(Ps)
-            T = self.classifier.tone.decide(Pt)
-            Ps_r = np.round(Ps, 4).tolist()
-            Pt_r = np.round(Pt, 4).tolist()
-            idx_r = np.round(
-                Pt[:, TONES.index("easing")] - Pt[:, TONES.index("tightening")], 4
-            ).tolist()
-            order_all = np.argsort(-Ps, axis=1)
-            topic_rows = (
-                self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
-            )
-            for k, a in enumerate(good):
-                companies = []
-                for group, value in batch.matches[k]:
-                    if (
-                        group == "entity"
-                        and self._entity_kind.get(value) != "regulator"
-                        and value not in companies
-                    ):
-                        companies.append(value)
-                sectors = [SECTORS[j] for j in order_all[k] if D[k, j]]
-                tone_k = int(T[k])
-                tag = Tag(
-                    id=a.id,
-                    sectors=sectors,
-                    sector_scores=dict(zip(SECTORS, Ps_r[k], strict=True)),
-                    tone=TONES[tone_k],
-                    tone_scores=dict(zip(TONES, Pt_r[k], strict=True)),
-                    tone_index=idx_r[k],
-                    companies=companies,
-                    topic=topic_rows[k] if topic_rows else None,
-                    model=self.model_id,
-                    warnings=a.warnings or None,
-                    meta=a.meta,
-                )
-                if explain:
-                    tag.explain = self._explain(X[k], sectors, tone_k)
-                results[id(a)] = tag
+        tags = iter(self._tags(good, explain, topics) if good else ())
+        return [self._error_tag(r) if isinstance(r, BadRecord) else next(tags) for r in recs]
+
+    def _error_tag(self, r: BadRecord) -> Tag:
+        return Tag(id=r.id, error=r.error, line=r.line, model=self.model_id)
+
+    def _tags(self, good: list[Article], explain: bool, topics: bool) -> list[Tag]:
+        s = self._score(good)
+        clf = self.classifier
+        Ps_r = np.round(s.Ps, 4).tolist()
+        Pt_r = np.round(s.Pt, 4).tolist()
+        idx_r = np.round(s.Pt[:, _E] - s.Pt[:, _T], 4).tolist()
+        order = np.argsort(-s.Ps, axis=1).tolist()
+        D = s.D.tolist()
+        T = s.T.tolist()
+        topic_rows = (
+            self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
+        )
         out = []
-        for r in recs:
-            if isinstance(r, BadRecord):
-                out.append(Tag(id=r.id, error=r.error, line=r.line, model=self.model_id))
-            else:
-                out.append(results[id(r)])
+        for k, a in enumerate(good):
+            sectors = [SECTORS[j] for j in order[k] if D[k][j]]
+            tag = Tag(
+                id=a.id,
+                sectors=sectors,
+                sector_scores=dict(zip(SECTORS, Ps_r[k], strict=True)),
+                tone=TONES[T[k]],
+                tone_scores=dict(zip(TONES, Pt_r[k], strict=True)),
+                tone_index=idx_r[k],
+                companies=clf.lexicon.companies(s.batch.matches[k]),
+                topic=topic_rows[k] if topic_rows else None,
+                model=self.model_id,
+                warnings=a.warnings or None,
+                meta=a.meta,
+            )
+            if explain:
+                tag.explain = clf.explain(s.X[k], sectors, T[k])
+            out.append(tag)
         return out
 
-    def _explain(self, x: Any, sectors: list[str], tone_k: int, k: int = 8) -> dict:
-        """The features that pushed each predicted sector and the tone up the most."""
-        x = x.tocsr()
-        idx, vals = x.indices, x.data
+    def encode_batch(
+        self, recs: list[Article | BadRecord], *, explain: bool = False, topics: bool = False
+    ) -> list[str]:
+        """The JSON line of each record's Tag, in order: ``json.dumps(tag.to_dict())`` (tested).
 
-        def top(coef: np.ndarray) -> list[list]:
-            contrib = vals * coef[idx]
-            best = np.argsort(-contrib)[:k]
-            return [
-                [str(self._feature_names[idx[b]]), round(float(contrib[b]), 4)]
-                for b in best
-                if contrib[b] > 0
-            ]
+        Formats the JSON directly from the score arrays (scores are rounded to 4 places, so
+        each is one of 10,001 precomputed strings): batch tagging spends no time building
+        Tags or running the generic encoder. ``explain``/``topics`` go through Tags.
+        """
+        if explain or topics:
+            return [dumps_json(t.to_dict()) for t in self._predict_batch(recs, explain, topics)]
+        good = [r for r in recs if isinstance(r, Article)]
+        lines = iter(self._lines(good) if good else ())
+        return [
+            dumps_json(self._error_tag(r).to_dict()) if isinstance(r, BadRecord) else next(lines)
+            for r in recs
+        ]
 
-        sm, tm = self.classifier.sectors, self.classifier.tone
-        out = {"sectors": {s: top(sm.coef_[SECTORS.index(s)]) for s in sectors}}
-        out["tone"] = {TONES[tone_k]: top(tm.coef_[tone_k])}
+    def _lines(self, good: list[Article]) -> list[str]:
+        s = self._score(good)
+        n = len(good)
+        sector_seg = self._score_segments(s.Ps, self._sector_keys, n)
+        tone_seg = self._score_segments(s.Pt, self._tone_keys, n)
+        idx_r = list(map(repr, np.round(s.Pt[:, _E] - s.Pt[:, _T], 4).tolist()))
+        order = np.argsort(-s.Ps, axis=1).tolist()
+        D = s.D.tolist()
+        T = s.T.tolist()
+        sj, tj, tmpl = self._sector_json, self._tone_json, self._line_template
+        companies = self.classifier.lexicon.companies
+        matches = s.batch.matches
+        out = []
+        for k, a in enumerate(good):
+            Dk = D[k]
+            line = tmpl % (
+                _enc(a.id),
+                ", ".join([sj[j] for j in order[k] if Dk[j]]),
+                sector_seg[k],
+                tj[T[k]],
+                tone_seg[k],
+                idx_r[k],
+                ", ".join(map(_enc, companies(matches[k]))),
+            )
+            if a.warnings:
+                line += ', "warnings": ' + dumps_json(a.warnings)
+            if a.meta:
+                line += ', "meta": ' + dumps_json(a.meta)
+            out.append(line + "}")
         return out
+
+    @staticmethod
+    def _score_segments(P: np.ndarray, keys: tuple[str, ...], n: int) -> list[str]:
+        """Per row, the inside of its score object: '"a": 0.12, "b": 0.0, …' (column at a time)."""
+        Q = np.rint(np.clip(P, 0.0, 1.0) * 10000).astype(np.int64).T.tolist()
+        V = _SCORE_JSON.__getitem__
+        cols = [list(map(key.__add__, map(V, q))) for key, q in zip(keys, Q, strict=True)]
+        return list(map(", ".join, zip(*cols, strict=True))) if cols else [""] * n
 
     def _topics(self, texts: list[str]) -> list[dict] | None:
         with self._topic_lock:
@@ -219,3 +282,15 @@ class Predictor:
 
         with self._topic_lock:
             self._topic_model = TopicModel.load(path)
+
+
+@dataclass(slots=True)
+class _Scored:
+    """One scored batch: tokens and matches, probabilities, features, decisions."""
+
+    batch: Batch
+    Ps: np.ndarray
+    Pt: np.ndarray
+    X: Any
+    D: np.ndarray
+    T: np.ndarray

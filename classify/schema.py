@@ -31,6 +31,8 @@ SECTORS: tuple[str, ...] = (
 )
 TONES: tuple[str, ...] = ("tightening", "easing", "neutral", "none")
 
+#: Tones whose macro-F1 is the headline tone metric (``neutral`` is too rare to score alone).
+TONE_HEADLINE = ("tightening", "easing", "none")
 SPECIFIC_SECTORS = tuple(s for s in SECTORS if s not in ("cross_sector", "non_tech"))
 SALIENCE = ("primary", "background")
 MAX_SPECIFIC = 4

@@ -15,7 +15,16 @@ from itertools import islice
 from pathlib import Path
 
 from classify import paths
-from classify.io import Article, BadRecord, article_from_obj, open_writer, read_records
+from classify.io import (
+    Article,
+    BadRecord,
+    JsonlWriter,
+    article_from_obj,
+    open_writer,
+    read_jsonl_range,
+    read_records,
+)
+from classify.partitions import Partition, plan_partitions
 
 TAG_FIELDS = [
     "id",
@@ -53,25 +62,45 @@ _worker = None
 
 
 def _init_worker(model_path: str | None, topics: bool) -> None:
+    """Load the bundle in a worker, unless it came loaded (and warmed) with the fork."""
     global _worker
-    from classify.predictor import Predictor
+    if _worker is None:
+        from classify.predictor import Predictor
 
-    _worker = Predictor.load(model_path)
-    if topics:
+        _worker = Predictor.load(model_path)
+    if topics and _worker._topic_model is None:
         _worker.attach_topics(None)
 
 
-def _work(chunk: list, explain: bool, topics: bool) -> list[dict]:
-    return [t.to_dict() for t in _worker._predict_batch(chunk, explain=explain, topics=topics)]
+def _encode(predictor, chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:  # noqa: ANN001
+    """A batch's output rows: JSON lines for a JSONL writer, else dicts."""
+    if as_lines:
+        return predictor.encode_batch(chunk, explain=explain, topics=topics)
+    return [t.to_dict() for t in predictor._predict_batch(chunk, explain=explain, topics=topics)]
+
+
+def _work(chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:
+    return _encode(_worker, chunk, as_lines, explain, topics)
+
+
+def _work_range(
+    part: Partition, batch_size: int, as_lines: bool, explain: bool, topics: bool
+) -> list:
+    """Tag one byte range of a JSONL file, read by the worker itself (nothing is pickled in)."""
+    out: list = []
+    recs = read_jsonl_range(part.input, part.start, part.end, part.first_line, part.encoding)
+    for chunk in _batches(recs, batch_size):
+        out.extend(_encode(_worker, chunk, as_lines, explain, topics))
+    return out
 
 
 def tag_records(
-    predictor,
+    predictor,  # noqa: ANN001 - a Predictor
     inputs: list[str],
     out: str | Path | None,
     fmt: str | None,
     *,
-    explain: bool = False,  # noqa: ANN001
+    explain: bool = False,
     topics: bool = False,
     jobs: int = 1,
     batch_size: int = 512,
@@ -79,57 +108,97 @@ def tag_records(
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
 ) -> dict:
     """Tag every record of ``inputs`` (or the seed corpus) and write Tags; returns counts."""
-    records = read_records(inputs) if inputs else default_records()
+    global _worker
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if inputs:
         for p in inputs:  # fail before writing anything when an input is missing
             if p != "-" and not Path(p).exists():
                 raise FileNotFoundError(f"input not found: {p}")
     writer = open_writer(out, fmt, fields=TAG_FIELDS)
+    as_lines = isinstance(writer, JsonlWriter)
+    parquet = fmt == "parquet" or (
+        fmt is None and out is not None and str(out).endswith(".parquet")
+    )
     n = errors = 0
     progress = _progress() if sys.stderr.isatty() else None
     try:
         if jobs <= 1:
-            results: Iterable[list[dict]] = (
-                [t.to_dict() for t in predictor._predict_batch(b, explain=explain, topics=topics)]
+            records = read_records(inputs) if inputs else default_records()
+            results: Iterable[list] = (
+                _encode(predictor, b, as_lines, explain, topics)
                 for b in _batches(records, batch_size)
             )
         else:
-            results = _parallel(records, batch_size, jobs, explain, topics, model_path)
+            # forked workers inherit the parent's loaded model with its segmenter started
+            predictor.encode_batch([article_from_obj("预热 warm-up", 0)])
+            _worker = predictor
+            results = _parallel(inputs, batch_size, jobs, as_lines, explain, topics, model_path)
         task = progress.add_task("tagging", total=None) if progress else None
         if progress:
             progress.start()
         for rows in results:
-            if fmt == "parquet" or (
-                fmt is None and out is not None and str(out).endswith(".parquet")
-            ):
-                rows = [{k: r.get(k) for k in TAG_FIELDS} for r in rows]
-            writer.write_many(rows)
+            if as_lines:
+                writer.write_lines(rows)
+                errors += sum(1 for r in rows if _ERROR_MARK in r)
+            else:
+                if parquet:
+                    rows = [{k: r.get(k) for k in TAG_FIELDS} for r in rows]
+                writer.write_many(rows)
+                errors += sum(1 for r in rows if r.get("error"))
             n += len(rows)
-            errors += sum(1 for r in rows if r.get("error"))
             if progress:
                 progress.update(task, advance=len(rows))
     finally:
         if progress:
             progress.stop()
         writer.close()
+        if jobs > 1:
+            _worker = None
     return {"records": n, "errors": errors}
 
 
+#: Only an error Tag's line holds this: inside a JSON string every quote is escaped.
+_ERROR_MARK = ', "sectors": null, "sector_scores": null,'
+
+
+#: Byte-range size for ``-j N`` on a JSONL file: small enough to bound memory and balance load.
+RANGE_BYTES = 1 << 20
+
+
 def _parallel(
-    records: Iterable,
+    inputs: list[str],
     batch_size: int,
     jobs: int,
+    as_lines: bool,
     explain: bool,
     topics: bool,
     model_path: Path | None,
-) -> Iterator[list[dict]]:
-    """Tag batches in ``jobs`` processes, at most 2×jobs in flight, yielding in input order."""
+) -> Iterator[list]:
+    """Tag in ``jobs`` processes, at most 2×jobs units in flight, yielding in input order.
+
+    An uncompressed JSONL file is cut into byte ranges that the workers read themselves and
+    return encoded (the parent only writes); other inputs are read here and sent in batches.
+    """
     with ProcessPoolExecutor(
         jobs, initializer=_init_worker, initargs=(str(model_path) if model_path else None, topics)
     ) as ex:
         pending: deque[Future] = deque()
-        for chunk in _batches(records, batch_size):
-            pending.append(ex.submit(_work, chunk, explain, topics))
+
+        def submit() -> Iterator[Future]:
+            for part in plan_partitions(inputs, RANGE_BYTES, jobs) if inputs else []:
+                if part.start is not None:
+                    yield ex.submit(_work_range, part, batch_size, as_lines, explain, topics)
+                else:
+                    recs = read_records([part.input])
+                    for chunk in _batches(recs, batch_size):
+                        yield ex.submit(_work, chunk, as_lines, explain, topics)
+            if not inputs:
+                for chunk in _batches(default_records(), batch_size):
+                    yield ex.submit(_work, chunk, as_lines, explain, topics)
+
+        for fut in submit():
+            pending.append(fut)
             if len(pending) >= 2 * jobs:
                 yield pending.popleft().result()
         while pending:

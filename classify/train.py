@@ -18,9 +18,10 @@ import numpy as np
 
 from classify import lexicon, paths
 from classify.bundle import write_bundle
+from classify.compiled import CompiledClassifier
 from classify.features import tokenize_batch
 from classify.labels import Example, Problem, check, merge
-from classify.models import CANDIDATES, DEFAULT_CANDIDATE, Classifier, cross_validate
+from classify.models import CANDIDATES, DEFAULT_CANDIDATE, cross_validate, make_classifier
 from classify.schema import SECTORS, TONES, targets
 
 
@@ -142,8 +143,8 @@ def train(
         ),
     )
     log(f"chosen: {best}; fitting on all {len(examples)} examples ...")
-    clf = Classifier(best, seed=seed).fit(batch, Y, y)
-    cmp = compare_with_current(out, examples, Y, y, results[best], oofs[best], clf, gold)
+    clf = make_classifier(best, seed).fit(batch, Y, y)
+    cmp = compare_with_current(out, examples, Y, y, results[best], oofs[best], clf.compiled_, gold)
     decision = promotion_decision(
         cmp,
         has_current=registry.current(out) is not None,
@@ -168,8 +169,8 @@ def train(
             "ids": sorted(e.id for e in examples),
         },
         "lexicon_sha256": lexicon.fingerprint(),
-        "thresholds": {s: float(t) for s, t in zip(SECTORS, clf.sectors.thresholds_, strict=True)},
-        "tone_weights": {t: float(w) for t, w in zip(TONES, clf.tone.weights_, strict=True)},
+        "thresholds": {s: float(t) for s, t in zip(SECTORS, clf.sectors_.thresholds_, strict=True)},
+        "tone_weights": {t: float(w) for t, w in zip(TONES, clf.tone_.weights_, strict=True)},
         "metrics": results[best],
         "comparison": {
             c: {
@@ -220,10 +221,10 @@ def _scores(Y: np.ndarray, D: np.ndarray, y: np.ndarray, T: np.ndarray) -> dict:
     }
 
 
-def _decide(clf: Classifier, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
-    b = tokenize_batch([e.title for e in examples], [e.text for e in examples])
-    Ps, Pt, _ = clf.predict(b)
-    return clf.sectors.decide(Ps).astype(int), clf.tone.decide(Pt)
+def _decide(clf: CompiledClassifier, examples: list[Example]) -> tuple[np.ndarray, np.ndarray]:
+    """Decisions of a compiled model on examples (tokenized with the model's own lexicon)."""
+    Ps, Pt = clf.predict_proba([e.title for e in examples], [e.text for e in examples])
+    return clf.decide_sectors(Ps).astype(int), clf.decide_tone(Pt)
 
 
 def compare_with_current(
@@ -233,7 +234,7 @@ def compare_with_current(
     y: np.ndarray,
     new_cv: dict,
     oof: dict,
-    new_clf: Classifier,
+    new_clf: CompiledClassifier,
     gold: list[Example],
 ) -> dict:
     """Before/after: the current model and the new one, scored where the comparison is fair.

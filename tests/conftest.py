@@ -90,7 +90,8 @@ def seed_records() -> list[dict]:
 def kr_lines() -> list[dict]:
     """All records of the 36Kr headline corpus (read from ../shared at test time)."""
     path = CORPORA / "36kr_hotlist.jsonl"
-    assert path.is_file(), f"expected the shared corpora beside the checkout: {path}"
+    if not path.is_file():
+        pytest.skip(f"needs the shared corpora beside the checkout ({path} not found)")
     with open(path, encoding="utf-8") as f:
         return [json.loads(line) for line in f if line.strip()]
 

@@ -203,7 +203,9 @@ def test_sigkill_during_train_never_breaks_the_previous_model(
         )
 
 
-def test_write_bundle_removes_only_dead_writers_leftovers(tmp_path: Path) -> None:
+def test_write_bundle_removes_only_dead_writers_leftovers(
+    tmp_path: Path, tiny_bundle: Path
+) -> None:
     """Stale temp dirs of dead local writers go; live or foreign ones stay; a lost swap is undone."""
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
@@ -219,7 +221,9 @@ def test_write_bundle_removes_only_dead_writers_leftovers(tmp_path: Path) -> Non
     for name in made.values():
         (tmp_path / name).mkdir()
     (tmp_path / made["lost_swap"] / "manifest.json").write_text("{}")
-    write_bundle(tmp_path / "v002", {"a": 1}, {}, "card")
+    from classify.bundle import load_bundle
+
+    write_bundle(tmp_path / "v002", load_bundle(tiny_bundle)[0], {}, "card")
     left = {p.name for p in tmp_path.iterdir()}
     assert left == {
         "v002",

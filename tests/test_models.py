@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from helpers import synthetic_examples, train_tiny_bundle, write_labels
 
-from classify.bundle import BundleError, load_bundle
+from classify.bundle import BundleError, load_bundle, load_estimator
 from classify.features import tokenize_batch
 from classify.models import best_threshold, cross_validate
 from classify.predictor import Predictor
@@ -143,10 +144,13 @@ def test_explain_lists_terms(tiny_bundle: Path) -> None:
     assert any("bitcoin" in w or "crypto" in w or "miners" in w for w in terms)
 
 
+HEAVY = ("sklearn", "pandas", "pyarrow", "scipy.stats", "bertopic", "umap", "hdbscan", "torch")
+
+
 def test_import_classify_is_light() -> None:
     code = (
         "import sys, classify; from classify import Predictor; import classify.predictor, classify.cli;"
-        "bad=[m for m in ('bertopic','umap','hdbscan','torch') if m in sys.modules]; print(bad)"
+        f"bad=[m for m in {HEAVY!r} if m in sys.modules]; print(bad)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
@@ -154,26 +158,82 @@ def test_import_classify_is_light() -> None:
     assert out.strip() == "[]"
 
 
-def test_stacked_scoring_equals_sklearn_calibrated(tiny_bundle: Path) -> None:
-    """The one-matmul scorer gives exactly scikit-learn's calibrated probabilities."""
-    clf, _, _ = load_bundle(tiny_bundle)
-    batch = tokenize_batch(
-        [None] * 4, ["比特币矿工", "new mobile game", "the chipmaker wafer", "熊猫"]
+def test_load_and_predict_import_nothing_heavy() -> None:
+    """The shipped model: load + predict (English and Chinese) leave no heavy module loaded,
+    no YAML parser, no joblib; rjieba only once Chinese text is seen."""
+    code = f"""
+import sys
+from classify import Predictor
+p = Predictor.load()
+p.predict(["Regulators fined Alibaba over antitrust rules"], explain=True)
+print([m for m in ("rjieba", "jieba", "yaml", "joblib") if m in sys.modules])
+p.predict(["阿里巴巴被罚款"])
+print([m for m in {HEAVY!r} + ("yaml", "joblib") if m in sys.modules])
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split("\n")
+    assert out[0] == "[]", out  # English only: no segmenter, no YAML
+    assert out[1] == "[]", out
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_cli_tag_imports_nothing_heavy(tmp_path: Path, jobs: str) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"id": f"r{i}", "text": t}, ensure_ascii=False) + "\n"
+            for i, t in enumerate(["Huawei phone sales rose", "宁德时代发布新电池"] * 5)
+        ),
+        encoding="utf-8",
     )
-    X = clf.featurizer.transform(batch)
-    sm = clf.sectors
+    code = f"""
+import sys
+from classify.cli import app
+try:
+    app(["tag", {str(src)!r}, "-o", {str(tmp_path / "out.jsonl")!r}, "-j", "{jobs}"])
+except SystemExit as e:
+    assert not e.code, e.code
+print([m for m in {HEAVY!r} if m in sys.modules])
+"""
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+    assert len((tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()) == 10
+
+
+def _sklearn_proba(est, batch) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+    """scikit-learn's own calibrated probabilities of a fitted Classifier (no stacked scorer)."""
+    X = est.featurizer_.transform(batch)
     ref = np.column_stack(
         [
             np.full(X.shape[0], m) if isinstance(m, float) else m.predict_proba(X)[:, 1]
-            for m in sm.models_
+            for m in est.sectors_.estimators_
         ]
     )
-    assert np.allclose(sm.predict_proba(X), ref, atol=1e-12)
-    tm = clf.tone
-    Xt = clf._tone_X(X)
+    tm = est.tone_
     ref_t = np.zeros((X.shape[0], len(TONES)))
-    ref_t[:, tm.present_] = tm.model_.predict_proba(Xt)
-    assert np.allclose(tm.predict_proba(Xt), ref_t, atol=1e-12)
+    ref_t[:, tm.present_] = tm.model_.predict_proba(X @ sp.diags(est.tone_scale_, format="csr"))
+    return ref, ref_t
+
+
+def test_compiled_model_equals_sklearn_calibrated(tiny_bundle: Path, seed_records: list) -> None:
+    """The compiled model loaded from disk gives scikit-learn's calibrated probabilities (1e-6),
+    on made-up texts and on the real seed articles."""
+    est = load_estimator(tiny_bundle)
+    compiled, _, _ = load_bundle(tiny_bundle)
+    titles = [None] * 4 + [r.get("title") for r in seed_records]
+    texts = ["比特币矿工", "new mobile game", "the chipmaker wafer", "熊猫"] + [
+        r["text"] for r in seed_records
+    ]
+    batch = tokenize_batch(titles, texts)
+    ref_s, ref_t = _sklearn_proba(est, batch)
+    Ps, Pt = compiled.predict_proba(titles, texts)
+    assert np.abs(Ps - ref_s).max() <= 1e-6 and np.abs(Pt - ref_t).max() <= 1e-6
+    # the estimators' own predict_proba (stacked) agree too
+    X = est.featurizer_.transform(batch)
+    assert np.abs(est.sectors_.predict_proba(X) - ref_s).max() <= 1e-6
 
 
 def test_a_tone_with_one_example_does_not_break_training(tmp_path: Path) -> None:
@@ -184,8 +244,10 @@ def test_a_tone_with_one_example_does_not_break_training(tmp_path: Path) -> None
     ex[0]["tone"] = "neutral"  # the only neutral example
     examples, _ = check([write_labels(tmp_path / "l.jsonl", ex)])
     Y, y = targets(examples)
-    clf = Classifier(seed=0).fit(tokenize_batch([None] * len(ex), [e.text for e in examples]), Y, y)
-    P = clf.tone.predict_proba(clf._tone_X(clf.featurizer.transform(tokenize_batch([None], ["x"]))))
+    clf = Classifier(random_state=0).fit(
+        tokenize_batch([None] * len(ex), [e.text for e in examples]), Y, y
+    )
+    _, P = clf.predict_proba(tokenize_batch([None], ["x"]))
     assert P.shape == (1, len(TONES)) and P[0, TONES.index("neutral")] == 0.0
 
 
@@ -200,39 +262,60 @@ def test_tone_macro_f1_averages_only_tones_present() -> None:
     assert tone_metrics(y, pred)["macro_f1"] == pytest.approx((0.0 + 2 * 4 / 9) / 2)
 
 
-def test_default_load_is_pickle_free_and_equal(
-    tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Predictor.load() reads model.npz + model.json only; its predictions equal the pickled model's."""
-    texts = [
-        "比特币矿工迁移矿机",
-        "the chipmaker expanded its wafer foundry",
-        "动物园的大熊猫",
-        "new mobile game",
-    ]
-    trusted = [
-        t.to_dict() for t in Predictor.load(tiny_bundle, pickle=True).predict(texts, explain=True)
-    ]
+def test_default_load_is_pickle_free(tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Predictor.load() never unpickles; its Tags carry the pickled estimators' decisions."""
     import joblib
+
+    est = load_estimator(tiny_bundle)
+    texts = ["比特币矿工迁移矿机", "the chipmaker expanded its wafer foundry", "动物园的大熊猫"]
+    D, T = est.predict(tokenize_batch([None] * 3, texts))
 
     def no_unpickling(*a: object, **k: object) -> None:
         raise AssertionError("the default load must not unpickle")
 
     monkeypatch.setattr(joblib, "load", no_unpickling)
-    safe = [t.to_dict() for t in Predictor.load(tiny_bundle).predict(texts, explain=True)]
-    for a, b in zip(trusted, safe, strict=True):
-        assert (
-            a["sectors"] == b["sectors"]
-            and a["tone"] == b["tone"]
-            and a["companies"] == b["companies"]
-        )
-        for k in ("sector_scores", "tone_scores"):
-            assert all(abs(a[k][x] - b[k][x]) <= 1e-4 for x in a[k])
-        # explain: same terms with the same weights (order may differ between near-equal weights)
-        for sector, terms in a["explain"]["sectors"].items():
-            wa, wb = dict(terms), dict(b["explain"]["sectors"][sector])
-            shared = set(wa) & set(wb)
-            assert len(shared) >= len(wa) - 2 and all(abs(wa[t] - wb[t]) < 1e-3 for t in shared)
+    tags = Predictor.load(tiny_bundle).predict(texts, explain=True)
+    for k, t in enumerate(tags):
+        assert set(t.sectors) == {SECTORS[j] for j in np.flatnonzero(D[k])}
+        assert t.tone == TONES[T[k]] and t.explain["sectors"]
+
+
+def test_predict_refuses_a_bare_string(tiny_bundle: Path) -> None:
+    p = Predictor.load(tiny_bundle)
+    with pytest.raises(TypeError, match="list"):
+        p.predict("one text")
+    assert len(p.predict(["one text"])) == 1
+
+
+def test_encoded_lines_equal_json_of_tags(tiny_bundle: Path) -> None:
+    """Batch tagging's direct JSON equals json.dumps(tag.to_dict()) record for record."""
+    from classify.io import article_from_obj, dumps_json
+
+    p = Predictor.load(tiny_bundle)
+    objs = [
+        {"id": 'a"b', "text": "Regulators fined the bitcoin miners", "extra": [1, None]},
+        {"id": "b", "title": "标题", "text": "比特币矿工迁移矿机\u2028更多"},
+        {"text": ""},
+        {"id": "d", "text": "x\x00y"},
+        "plain text",
+    ]
+    recs = [article_from_obj(o, i + 1) for i, o in enumerate(objs)]
+    lines = p.encode_batch(recs)
+    assert lines == [dumps_json(t.to_dict()) for t in p._predict_batch(recs, False, False)]
+    assert json.loads(lines[2])["error"] and json.loads(lines[0])["meta"] == {"extra": [1, None]}
+
+
+def test_bundle_carries_its_lexicon(tiny_bundle: Path, tmp_path: Path) -> None:
+    """A bundle predicts with the lexicon it was trained with, whatever is installed."""
+    from classify.lexindex import LexiconIndex
+
+    meta = json.loads((tiny_bundle / "model.json").read_text(encoding="utf-8"))
+    lex = LexiconIndex.from_json(meta["lexicon"])
+    assert (
+        lex.source_sha256
+        == json.loads((tiny_bundle / "manifest.json").read_text())["lexicon_sha256"]
+    )
+    assert ("alibaba",) in lex.phrases and "字节跳动" in lex.user_words
 
 
 def test_tampered_safe_copy_is_refused(tiny_bundle: Path, tmp_path: Path) -> None:

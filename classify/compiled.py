@@ -1,0 +1,433 @@
+"""The one prediction object: a fitted classifier compiled to numpy arrays and plain data.
+
+:meth:`classify.models.Classifier.compile` returns a :class:`CompiledClassifier` after
+``fit``; :meth:`CompiledClassifier.load` rebuilds the same object from a bundle's
+``model.npz`` (arrays, loaded with ``allow_pickle=False``) and ``model.json`` (vocabulary,
+parameters and the lexicon index it was trained with). Every prediction — ``Predictor``,
+``train``'s cross-validation and comparisons, active learning, ``labels check --suspects``,
+the local and Dask engines — goes through this one class, so a model change is made here and
+in the estimator that fills it, nowhere else.
+
+Only numpy and scipy.sparse are imported: no scikit-learn, pandas or YAML on the prediction
+path. Probabilities equal scikit-learn's ``CalibratedClassifierCV(method="sigmoid")``
+(tested to 1e-6): every label and CV fold is one column of a stacked weight matrix, so one
+sparse matmul scores a batch, and calibration, fold averaging and the decision rules are a
+few numpy operations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain, repeat
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+
+from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
+from classify.schema import SECTORS
+from classify.text import Tokenizer, ngrams
+
+__all__ = [
+    "ARRAYS_FILE",
+    "META_FILE",
+    "Batch",
+    "CompiledClassifier",
+    "StackedSigmoid",
+    "combine_binary",
+    "combine_multiclass",
+    "decide_sectors",
+    "decide_tone",
+]
+
+ARRAYS_FILE = "model.npz"
+META_FILE = "model.json"
+#: 1: arrays + vocabulary (lexicon read from the installed YAML); 2: the lexicon index inside.
+COMPILED_VERSION = 2
+
+
+@dataclass(slots=True)
+class Batch:
+    """One tokenized batch: what scoring and ``--explain`` need, computed once."""
+
+    tokens: list[list[str]]
+    matches: list[list[tuple[str, str]]]
+
+    def subset(self, idx: Sequence[int]) -> Batch:
+        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx])
+
+
+# --------------------------------------------------------------------------- calibrated scoring
+
+
+@dataclass
+class StackedSigmoid:
+    """Calibrated linear models as stacked arrays: one sparse matmul scores every label and fold.
+
+    Equivalent to ``CalibratedClassifierCV(LogisticRegression, method="sigmoid").predict_proba``
+    (tested), without scikit-learn's per-call validation. Column ``k`` is one fold's decision
+    function ``X @ W[:, k] + b[k]`` mapped through its sigmoid calibrator
+    ``1 / (1 + exp(a_cal[k] * d + b_cal[k]))``.
+    """
+
+    W: np.ndarray  # (n_features, n_columns)
+    b: np.ndarray  # decision intercepts (n_columns,)
+    a_cal: np.ndarray  # sigmoid calibration slope per column
+    b_cal: np.ndarray  # sigmoid calibration offset per column
+
+    def decision(self, X) -> np.ndarray:  # noqa: ANN001 - sparse or dense matrix
+        return np.asarray(X @ self.W) + self.b
+
+    def proba_columns(self, X) -> np.ndarray:  # noqa: ANN001
+        return calibrate(self.decision(X), self.a_cal, self.b_cal)
+
+
+def calibrate(decision: np.ndarray, a_cal: np.ndarray, b_cal: np.ndarray) -> np.ndarray:
+    """Platt sigmoid of decision values, as scikit-learn's ``_SigmoidCalibration.predict``."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(a_cal * decision + b_cal))
+
+
+def combine_binary(Pc: np.ndarray, groups: list) -> np.ndarray:
+    """Per label: the mean calibrated probability of its folds' columns (a float = constant label)."""
+    out = np.empty((Pc.shape[0], len(groups)))
+    for j, g in enumerate(groups):
+        out[:, j] = g if isinstance(g, float) else Pc[:, g].mean(axis=1)
+    out[(out > 1.0) & (out <= 1.0 + 1e-5)] = 1.0
+    return out
+
+
+def combine_multiclass(
+    Pc: np.ndarray, folds: list, present: np.ndarray, n_labels: int
+) -> np.ndarray:
+    """Per fold: normalise its per-class calibrated columns; average the folds (as scikit-learn does)."""
+    n_cls = len(present)
+    acc = np.zeros((Pc.shape[0], n_cls))
+    for idx, pos in folds:
+        p = np.zeros((Pc.shape[0], n_cls))
+        p[:, pos] = Pc[:, idx]
+        den = p.sum(axis=1, keepdims=True)
+        acc += np.divide(p, den, out=np.full_like(p, 1 / n_cls), where=den != 0)
+    acc /= len(folds)
+    acc[(acc > 1.0) & (acc <= 1.0 + 1e-5)] = 1.0
+    P = np.zeros((Pc.shape[0], n_labels))
+    P[:, present] = acc
+    return P
+
+
+def decide_sectors(
+    P: np.ndarray, thresholds: np.ndarray, labels: Sequence[str] = SECTORS
+) -> np.ndarray:
+    """Labels passing their threshold; ``non_tech`` only when it beats every tech sector, alone."""
+    D = thresholds <= P
+    if "non_tech" in labels:
+        j = list(labels).index("non_tech")
+        others = np.delete(P, j, axis=1).max(axis=1) if P.shape[1] > 1 else np.zeros(len(P))
+        nt = D[:, j] & (P[:, j] >= others)
+        D[nt] = False
+        D[nt, j] = True
+        D[~nt, j] = False
+    return D
+
+
+def decide_tone(P: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    """Tone index per row: argmax of the tuned-weight probabilities."""
+    w = weights if weights is not None else np.ones(P.shape[1])
+    return (P * w).argmax(axis=1)
+
+
+# --------------------------------------------------------------------------- features
+
+
+def tfidf_matrix(
+    tokens: Sequence[Sequence[str]], vocab: dict[str, int], idf: np.ndarray, ngram_max: int
+) -> sp.csr_matrix:
+    """Sublinear-tf × idf, L2-normalised rows: the matrix of scikit-learn's fitted TfidfVectorizer.
+
+    Vectorized over the batch: one flat look-up of every n-gram, then numpy.
+    """
+    grams = tokens if ngram_max == 1 else [ngrams(t, ngram_max) for t in tokens]
+    lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    total = int(lens.sum())
+    ids = np.fromiter(map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, total)
+    rows = np.repeat(np.arange(len(grams), dtype=np.int64), lens)
+    keep = ids >= 0
+    X = sp.csr_matrix(
+        (np.ones(int(keep.sum())), (rows[keep], ids[keep])), shape=(len(grams), len(vocab))
+    )
+    X.sum_duplicates()  # counts, columns sorted within each row
+    X.data = (np.log(X.data) + 1.0) * idf[X.indices]
+    sq = np.zeros(X.shape[0])
+    nz = np.diff(X.indptr) > 0
+    sq[nz] = np.add.reduceat(X.data * X.data, X.indptr[:-1][nz])
+    norms = np.sqrt(sq)
+    norms[norms == 0] = 1.0
+    X.data /= np.repeat(norms, np.diff(X.indptr))
+    return X.astype(np.float32)
+
+
+def feature_matrix(
+    batch: Batch,
+    vocab: dict[str, int],
+    idf: np.ndarray,
+    ngram_max: int,
+    lexicon: LexiconIndex | None,
+    lexicon_weight: float,
+) -> sp.csr_matrix:
+    """TF-IDF n-grams beside ``log1p(lexicon counts) * lexicon_weight`` (zeros without a lexicon).
+
+    The one feature computation: training (``Featurizer.transform``) and prediction use it.
+    """
+    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max)
+    n = X.shape[0]
+    if lexicon is not None and n:
+        dense = lexicon.counts(batch.matches)
+        L = sp.csr_matrix((np.log1p(dense) * lexicon_weight).astype(np.float32))
+    else:
+        L = sp.csr_matrix((n, len(LEXICON_COLUMNS)), dtype=np.float32)
+    return sp.hstack([X, L], format="csr")
+
+
+# --------------------------------------------------------------------------- the compiled model
+
+
+class CompiledClassifier:
+    """Tokenizer + lexicon index + TF-IDF + stacked calibrated sector and tone models.
+
+    Plain data only (see module doc). ``predict_batch`` returns calibrated probabilities;
+    ``decide_sectors``/``decide_tone`` apply the tuned decisions (thresholds, tone weights).
+    """
+
+    def __init__(
+        self,
+        *,
+        terms: Sequence[str],
+        idf: np.ndarray,
+        ngram_max: int,
+        use_lexicon: bool,
+        lexicon_weight: float,
+        lexicon: LexiconIndex,
+        sector_labels: Sequence[str],
+        sector_stack: StackedSigmoid,
+        sector_groups: list,
+        thresholds: np.ndarray,
+        sector_coef: np.ndarray,
+        tone_labels: Sequence[str],
+        tone_stack: StackedSigmoid,
+        tone_folds: list,
+        tone_present: np.ndarray,
+        tone_weights: np.ndarray,
+        tone_coef: np.ndarray,
+        tone_scale: np.ndarray,
+    ) -> None:
+        self.terms = list(terms)
+        self.vocab = {t: i for i, t in enumerate(self.terms)}
+        self.idf = np.asarray(idf, dtype=np.float64)
+        self.ngram_max = int(ngram_max)
+        self.use_lexicon = bool(use_lexicon)
+        self.lexicon_weight = float(lexicon_weight)
+        self.lexicon = lexicon
+        self.tokenizer = Tokenizer(lexicon.user_words)
+        self.sector_labels = tuple(sector_labels)
+        self.sector_stack = sector_stack
+        self.sector_groups = sector_groups
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.sector_coef = sector_coef
+        self.tone_labels = tuple(tone_labels)
+        self.tone_stack = tone_stack
+        self.tone_folds = tone_folds
+        self.tone_present = np.asarray(tone_present, dtype=np.int64)
+        self.tone_weights = np.asarray(tone_weights, dtype=np.float64)
+        self.tone_coef = tone_coef
+        self.tone_scale = np.asarray(tone_scale, dtype=np.float64)
+        n_sec = sector_stack.W.shape[1]
+        # One matmul for both models: the tone model reads X @ diag(tone_scale), folded into
+        # its weights (the scales are 0, 0.25 and 1, so the products are exact).
+        self._W = np.hstack([sector_stack.W, tone_stack.W * self.tone_scale[:, None]])
+        self._b = np.concatenate([sector_stack.b, tone_stack.b])
+        self._a = np.concatenate([sector_stack.a_cal, tone_stack.a_cal])
+        self._c = np.concatenate([sector_stack.b_cal, tone_stack.b_cal])
+        self._n_sec = n_sec
+        self._feature_names: np.ndarray | None = None
+
+    @property
+    def n_features(self) -> int:
+        return len(self.terms) + len(LEXICON_COLUMNS)
+
+    @property
+    def feature_names(self) -> np.ndarray:
+        """Feature names (n-grams, then ``lex:`` columns), built on first use (``--explain``)."""
+        if self._feature_names is None:
+            self._feature_names = np.array(
+                self.terms + [f"lex:{c}" for c in LEXICON_COLUMNS], dtype=object
+            )
+        return self._feature_names
+
+    # ------------------------------------------------------------------ predicting
+
+    def tokenize(self, titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
+        """Tokens and lexicon matches of a batch, with this model's own dictionary and lexicon."""
+        at = self.tokenizer.article_tokens
+        toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
+        match = self.lexicon.match
+        return Batch(toks, [match(t) for t in toks])
+
+    def transform(self, batch: Batch) -> sp.csr_matrix:
+        """Feature matrix: TF-IDF n-grams beside log-scaled lexicon counts."""
+        return feature_matrix(
+            batch,
+            self.vocab,
+            self.idf,
+            self.ngram_max,
+            self.lexicon if self.use_lexicon else None,
+            self.lexicon_weight,
+        )
+
+    def predict_proba_X(self, X) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
+        """(sector probabilities, tone probabilities) of a feature matrix."""
+        Pc = calibrate(np.asarray(X @ self._W) + self._b, self._a, self._c)
+        Ps = combine_binary(Pc[:, : self._n_sec], self.sector_groups)
+        Pt = combine_multiclass(
+            Pc[:, self._n_sec :], self.tone_folds, self.tone_present, len(self.tone_labels)
+        )
+        return Ps, Pt
+
+    def predict_batch(self, batch: Batch) -> tuple[np.ndarray, np.ndarray, sp.csr_matrix]:
+        """(sector probabilities, tone probabilities, feature matrix) of a tokenized batch."""
+        X = self.transform(batch)
+        Ps, Pt = self.predict_proba_X(X)
+        return Ps, Pt, X
+
+    def predict_proba(
+        self, titles: Sequence[str | None], texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Calibrated (sector, tone) probabilities of raw texts."""
+        Ps, Pt, _ = self.predict_batch(self.tokenize(titles, texts))
+        return Ps, Pt
+
+    def decide_sectors(self, Ps: np.ndarray) -> np.ndarray:
+        return decide_sectors(Ps, self.thresholds, self.sector_labels)
+
+    def decide_tone(self, Pt: np.ndarray) -> np.ndarray:
+        return decide_tone(Pt, self.tone_weights)
+
+    def explain(self, x, sectors: Sequence[str], tone_k: int, k: int = 8) -> dict:  # noqa: ANN001
+        """The features that pushed each predicted sector and the tone up the most."""
+        x = x.tocsr()
+        idx, vals = x.indices, x.data
+        names = self.feature_names
+
+        def top(coef: np.ndarray) -> list[list]:
+            contrib = vals * coef[idx]
+            best = np.argsort(-contrib)[:k]
+            return [
+                [str(names[idx[b]]), round(float(contrib[b]), 4)] for b in best if contrib[b] > 0
+            ]
+
+        out = {"sectors": {s: top(self.sector_coef[self.sector_labels.index(s)]) for s in sectors}}
+        out["tone"] = {self.tone_labels[tone_k]: top(self.tone_coef[tone_k] * self.tone_scale)}
+        return out
+
+    # ------------------------------------------------------------------ storing
+
+    def save(self, out_dir: str | Path) -> list[str]:
+        """Write ``model.npz`` + ``model.json`` into ``out_dir``; returns the file names."""
+        d = Path(out_dir)
+        arrays = {
+            "idf": self.idf,
+            "sec_W": self.sector_stack.W,
+            "sec_b": self.sector_stack.b,
+            "sec_a": self.sector_stack.a_cal,
+            "sec_c": self.sector_stack.b_cal,
+            "thresholds": self.thresholds,
+            "sec_coef": self.sector_coef,
+            "tone_W": self.tone_stack.W,
+            "tone_b": self.tone_stack.b,
+            "tone_a": self.tone_stack.a_cal,
+            "tone_c": self.tone_stack.b_cal,
+            "tone_weights": self.tone_weights,
+            "tone_present": self.tone_present,
+            "tone_coef": self.tone_coef,
+            "tone_scale": self.tone_scale,
+        }
+        meta = {
+            "compiled_version": COMPILED_VERSION,
+            "terms": self.terms,
+            "ngram_max": self.ngram_max,
+            "use_lexicon": self.use_lexicon,
+            "lexicon_weight": self.lexicon_weight,
+            "lexicon_columns": list(LEXICON_COLUMNS),
+            "sector_labels": list(self.sector_labels),
+            "tone_labels": list(self.tone_labels),
+            "sector_groups": [
+                g if isinstance(g, float) else [int(i) for i in g] for g in self.sector_groups
+            ],
+            "tone_folds": [[[int(i) for i in a], [int(p) for p in b]] for a, b in self.tone_folds],
+            "lexicon": self.lexicon.to_json(),
+        }
+        np.savez_compressed(d / ARRAYS_FILE, **arrays)
+        (d / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        return [ARRAYS_FILE, META_FILE]
+
+    @classmethod
+    def load(cls, bundle_dir: str | Path) -> CompiledClassifier:
+        """Rebuild from ``model.npz`` + ``model.json`` (no pickle). Raises ValueError if unusable.
+
+        A version-1 copy (written before bundles carried their lexicon) is rebuilt with the
+        installed lexicon, and only if that lexicon is the one the bundle was trained with.
+        """
+        d = Path(bundle_dir)
+        meta = json.loads((d / META_FILE).read_text(encoding="utf-8"))
+        with np.load(d / ARRAYS_FILE, allow_pickle=False) as z:
+            A = {k: z[k] for k in z.files}
+        version = meta.get("compiled_version", meta.get("safe_version"))
+        if version == 1:
+            lex = _v1_lexicon(d, meta)
+        elif version == COMPILED_VERSION:
+            lex = LexiconIndex.from_json(meta["lexicon"])
+        else:
+            raise ValueError(f"unsupported compiled model version {version!r}")
+        if meta["lexicon_columns"] != list(LEXICON_COLUMNS):
+            raise ValueError("the bundle's lexicon columns differ from this code's")
+        return cls(
+            terms=meta["terms"],
+            idf=A["idf"],
+            ngram_max=meta["ngram_max"],
+            use_lexicon=meta["use_lexicon"],
+            lexicon_weight=meta["lexicon_weight"],
+            lexicon=lex,
+            sector_labels=meta["sector_labels"],
+            sector_stack=StackedSigmoid(A["sec_W"], A["sec_b"], A["sec_a"], A["sec_c"]),
+            sector_groups=meta["sector_groups"],
+            thresholds=A["thresholds"],
+            sector_coef=A["sec_coef"],
+            tone_labels=meta["tone_labels"],
+            tone_stack=StackedSigmoid(A["tone_W"], A["tone_b"], A["tone_a"], A["tone_c"]),
+            tone_folds=[(np.array(i), np.array(p)) for i, p in meta["tone_folds"]],
+            tone_present=A["tone_present"],
+            tone_weights=A["tone_weights"],
+            tone_coef=A["tone_coef"],
+            tone_scale=A["tone_scale"],
+        )
+
+
+def _v1_lexicon(d: Path, meta: dict) -> LexiconIndex:
+    """The lexicon of a version-1 bundle: the installed one, if it is the one it was trained with."""
+    from classify import lexicon
+
+    man = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    trained = man.get("lexicon_sha256")
+    if trained != lexicon.fingerprint():
+        raise ValueError(
+            "this version-1 bundle does not carry its lexicon and the installed lexicon differs "
+            f"from the one it was trained with (sha256 {str(trained)[:12]}…); retrain it"
+        )
+    lex = LexiconIndex.build()
+    # the entity table as trained (ids, sectors, regulator countries), not as installed
+    for eid, sectors in meta["entity_sectors"].items():
+        if eid in lex.entities:
+            lex.entities[eid]["sectors"] = list(sectors)
+            lex.entities[eid]["country"] = meta["entity_country"].get(eid)
+    return LexiconIndex(lex.phrases, lex.entities, lex.user_words, lex.source_sha256)

@@ -1,0 +1,127 @@
+"""The bilingual tokenizer: tokens, dictionaries, and equality with the simple reference loop."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from classify.text import (
+    EN_STOPWORDS,
+    NUM_TOKEN,
+    ZH_STOPWORDS,
+    Tokenizer,
+    article_tokens,
+    default_tokenizer,
+    tokenize,
+)
+
+
+def test_mixed_chinese_english_tokens() -> None:
+    toks = tokenize("字节跳动和宁德时代在2023年发布AI芯片，Alibaba’s cloud grew 12.5% in Q3")
+    assert "字节跳动" in toks and "宁德时代" in toks  # kept whole by the lexicon user dictionary
+    assert "alibaba" in toks and "cloud" in toks and "q3" in toks  # lower-cased, possessive dropped
+    assert "2023" not in toks and "12.5" not in toks and toks.count(NUM_TOKEN) == 2
+    assert "和" not in toks and "in" not in toks  # stop words
+
+
+def test_company_names_not_split() -> None:
+    for name in ("哔哩哔哩", "中芯国际", "拼多多", "小红书"):
+        assert tokenize(f"{name}发布财报")[0] == name
+
+
+def test_full_width_and_case_fold() -> None:
+    assert tokenize("ＡＩ　ChatGPT") == ["ai", "chatgpt"]
+
+
+def test_title_and_lead_count_twice() -> None:
+    toks = article_tokens(
+        "Chip export controls", "Lead words here. " + "filler " * 200 + "tailword"
+    )
+    assert toks.count("chip") == 2 and toks.count("lead") == 2 and toks.count("tailword") == 1
+
+
+def _reference_tokenize(text: str, cut) -> list[str]:  # noqa: ANN001
+    """The tokenizer as first written (one Python step per regex match): the fast one must agree."""
+    cjk_re = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    token_re = re.compile(rf"([{cjk_re}]+)|([a-z0-9]+(?:[.\-&'][a-z0-9]+)*)")
+    num_re = re.compile(r"^\d+(?:[.,]\d+)*$")
+    s = unicodedata.normalize("NFKC", text).lower().replace("’", "'").replace("‘", "'")
+    out: list[str] = []
+    for m in token_re.finditer(s):
+        cjk, latin = m.group(1), m.group(2)
+        if cjk:
+            out.extend(w for w in cut(cjk) if w not in ZH_STOPWORDS)
+        else:
+            w = latin.removesuffix("'s").strip("'")
+            if num_re.match(w):
+                out.append(NUM_TOKEN)
+            elif w and w not in EN_STOPWORDS and not (len(w) == 1 and w.isalpha()):
+                out.append(w)
+    return out
+
+
+def test_fast_tokenizer_equals_reference_on_seed_articles(seed_records: list) -> None:
+    tok = default_tokenizer()
+    cut = tok._segmenter()
+    for r in seed_records:
+        for text in (r["text"], r.get("title") or ""):
+            assert tok.tokenize(text) == _reference_tokenize(text, cut)
+
+
+_PIECES = st.sampled_from(
+    [
+        "Alibaba's",
+        "it's",
+        "3.5",
+        "1,000",
+        "x",
+        "Q3",
+        "U.S.",
+        "AT&T",
+        "e-commerce",
+        "’s",
+        "‘quoted’",
+        "字节跳动",
+        "的",
+        "发布",
+        "ＡＩ",
+        "１２",
+        "café",
+        " ",
+        ", ",
+        "\n",
+        "2023年",
+        "ab'c's",
+        "5G",
+        "a.b.c",
+        "—",
+        "😀",
+        "\u3000",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_fast_tokenizer_equals_reference_on_mixed_text(text: str) -> None:
+    tok = default_tokenizer()
+    assert tok.tokenize(text) == _reference_tokenize(text, tok._segmenter())
+
+
+def test_stop_words_are_scikit_learns() -> None:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    extra = {"s", "said", "says", "also", "would", "could", "like"}
+    assert ENGLISH_STOP_WORDS | extra == EN_STOPWORDS
+
+
+def test_user_dictionary_is_per_tokenizer() -> None:
+    plain = Tokenizer(())
+    assert "字节跳动" in default_tokenizer().tokenize("字节跳动发布")
+    assert Tokenizer(["跳动发"]).tokenize("字节跳动发布") != default_tokenizer().tokenize(
+        "字节跳动发布"
+    )
+    assert plain.tokenize("Hello world") == ["hello", "world"]
