@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,92 @@ def test_user_dictionary_is_per_tokenizer() -> None:
         "字节跳动发布"
     )
     assert plain.tokenize("Hello world") == ["hello", "world"]
+
+
+def test_nfkc_equals_unicodedata_on_every_bmp_character() -> None:
+    from classify.text import nfkc
+
+    bad = []
+    for c in range(0x10000):
+        if 0xD800 <= c <= 0xDFFF:
+            continue
+        ch = chr(c)
+        for s in (ch, "a" + ch, ch + "\u0301", "가" + ch, ch + "\u1161", "カ" + ch + "ﾞ"):
+            if nfkc(s) != unicodedata.normalize("NFKC", s):
+                bad.append(s)
+    assert not bad, bad[:10]
+
+
+_TRICKY = st.sampled_from(
+    [
+        "a",
+        "e",
+        "\u0301",
+        "\u0316",
+        "ｶ",
+        "ﾞ",
+        "ﾟ",
+        "가",
+        "\u1100",
+        "\u1161",
+        "\u11a8",
+        "ﬁ",
+        "①",
+        "ＡＢ",
+        "，",
+        "\u3000",
+        "豈",
+        "字",
+        "😀",
+        "𝐀",
+        "\u0bc6",
+        "\u0bbe",
+        "ǅ",
+        "™",
+        "½",
+    ]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TRICKY, max_size=12).map("".join))
+def test_nfkc_equals_unicodedata_on_mixed_text(text: str) -> None:
+    from classify.text import nfkc
+
+    assert nfkc(text) == unicodedata.normalize("NFKC", text)
+
+
+def test_shipped_nfkc_table_is_current() -> None:
+    import json
+
+    from classify.text import NFKC_DATA, _nfkc_data
+
+    data = json.loads(NFKC_DATA.read_text(encoding="utf-8"))
+    if data["unidata_version"] != unicodedata.unidata_version:
+        pytest.skip(
+            f"table built for Unicode {data['unidata_version']}, this Python has "
+            f"{unicodedata.unidata_version} (it builds its own)"
+        )
+    table, unsafe = _nfkc_data()
+    assert {int(k): v for k, v in data["table"].items()} == table
+    assert [tuple(r) for r in data["unsafe"]] == unsafe
+
+
+def test_nfkc_and_tokens_equal_reference_on_the_corpora() -> None:
+    import json
+
+    from conftest import CORPORA
+
+    from classify.text import nfkc
+
+    path = CORPORA / "36kr_hotlist.jsonl"
+    if not path.is_file():
+        pytest.skip(f"needs the shared corpora beside the checkout ({path} not found)")
+    tok = default_tokenizer()
+    cut = tok._segmenter()
+    with open(path, encoding="utf-8") as fh:
+        for k, line in enumerate(fh):
+            text = json.loads(line)["text"]
+            assert nfkc(text) == unicodedata.normalize("NFKC", text)
+            if k % 10 == 0:  # the tokens of one headline in ten against the reference loop
+                assert tok.tokenize(text) == _reference_tokenize(text, cut)
