@@ -1,7 +1,8 @@
 """classify: topic-and-tone toolkit for news about the Chinese technology industry.
 
 ``from classify import Predictor`` is the Python API (SPEC §3). Importing the package is
-light: the predictor (scikit-learn) loads on first use, BERTopic/UMAP only when topics are used.
+light: the predictor module loads on first use and needs only numpy and scipy.sparse
+(scikit-learn is for training), BERTopic/UMAP only when topics are used.
 """
 
 from __future__ import annotations

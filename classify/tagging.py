@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classify import paths
 from classify.io import (
@@ -25,6 +25,9 @@ from classify.io import (
     read_records,
 )
 from classify.partitions import Partition, plan_partitions
+
+if TYPE_CHECKING:  # pragma: no cover
+    from concurrent.futures import Future
 
 TAG_FIELDS = [
     "id",
@@ -180,6 +183,8 @@ def _parallel(
     An uncompressed JSONL file is cut into byte ranges that the workers read themselves and
     return encoded (the parent only writes); other inputs are read here and sent in batches.
     """
+    from concurrent.futures import ProcessPoolExecutor  # ~0.1 s of imports: only for -j N
+
     with ProcessPoolExecutor(
         jobs, initializer=_init_worker, initargs=(str(model_path) if model_path else None, topics)
     ) as ex:

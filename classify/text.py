@@ -646,7 +646,9 @@ def _segmenter_for(words: tuple[str, ...]) -> Callable[[str], list[str]]:
         try:
             import rjieba
 
-            seg = rjieba.Jieba()
+            # rjieba builds its default segmenter on import (~0.3 s): the first dictionary
+            # asked for goes into that one; another needs a segmenter of its own.
+            seg = rjieba.Jieba() if _segmenters else rjieba._DEFAULT_JIEBA
             for w in words:
                 seg.add_word(w, 100000, None)
 
