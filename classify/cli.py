@@ -162,8 +162,8 @@ def train(
     candidate: Annotated[
         list[str] | None, typer.Option(help="Candidate design(s) to compare (default: all).")
     ] = None,
-    folds: Annotated[int, typer.Option(help="CV folds.")] = 5,
-    repeats: Annotated[int, typer.Option(help="CV repeats.")] = 3,
+    folds: Annotated[int, typer.Option(min=2, help="CV folds.")] = 5,
+    repeats: Annotated[int, typer.Option(min=1, help="CV repeats.")] = 3,
     holdout: Annotated[
         float, typer.Option(help="Keep this fraction of labels out of training (0 = none).")
     ] = 0.0,
@@ -171,7 +171,7 @@ def train(
         Path | None,
         typer.Option(help="Where to write the held-out labels (for `classify evaluate`)."),
     ] = None,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Parallel CV fits.")] = 2,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help="Parallel CV fits.")] = 2,
     promote: Annotated[
         bool,
         typer.Option("--promote", help="Make the new version current if macro-F1 does not drop."),
@@ -399,9 +399,9 @@ def tag(
             "--explain", help="Add the top weighted terms behind each sector and the tone."
         ),
     ] = False,
-    jobs: Annotated[int, typer.Option("-j", "--jobs", help="Worker processes.")] = 1,
+    jobs: Annotated[int, typer.Option("-j", "--jobs", min=1, help="Worker processes.")] = 1,
     batch_size: Annotated[
-        int, typer.Option(help="Records per batch (memory is bounded by this).")
+        int, typer.Option(min=1, help="Records per batch (memory is bounded by this).")
     ] = 512,
     scheduler: Annotated[
         str | None,
@@ -410,7 +410,7 @@ def tag(
         ),
     ] = None,
     workers: Annotated[
-        int, typer.Option(help="--engine dask without --scheduler: local workers.")
+        int, typer.Option(min=1, help="--engine dask without --scheduler: local workers.")
     ] = 2,
 ) -> None:
     """Tag articles in batch: one Tag per input record, in order; bad records get an error field.
@@ -587,7 +587,7 @@ def labels_stats(
 @labels_app.command("suggest")
 def labels_suggest(
     inputs: Annotated[list[str], typer.Argument(help="Unlabelled records (any input format).")],
-    n: Annotated[int, typer.Option("-n", help="How many records to suggest.")] = 50,
+    n: Annotated[int, typer.Option("-n", min=1, help="How many records to suggest.")] = 50,
     strategy: Annotated[str, typer.Option(help="uncertainty | diversity | mixed")] = "mixed",
     out: Annotated[
         Path | None, typer.Option("-o", "--out", help="Output JSONL (default: stdout).")

@@ -260,6 +260,13 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
             raise fail(f"--period must be one of {', '.join(PERIODS)}, not {period!r}")
         if baseline < 1 or min_count < 1 or prior <= 0:
             raise fail("--baseline and --min-count must be at least 1, --prior positive")
+        from classify.io import same_file
+
+        for target in (json_out, out):
+            if target is not None and same_file(target, inputs or []):
+                raise fail(f"the output {target} is one of the inputs: write it elsewhere")
+        if json_out is not None and out is not None and same_file(json_out, [out]):
+            raise fail("--json and -o name the same file")
         records, bad, src = _read_inputs(inputs)
         tm = None
         if model is not None:

@@ -99,8 +99,7 @@ def tag_partition(
     from classify.tagging import _ERROR_MARK, _batches, _encode
 
     predictor = _predictor(model_path, model_id, topics)
-    tmp = f"{part_path}.tmp-{os.getpid()}"
-    writer = open_writer(tmp, part_fmt, fields=TAG_FIELDS)
+    writer = open_writer(part_path, part_fmt, fields=TAG_FIELDS)  # renamed into place on close
     as_lines = isinstance(writer, JsonlWriter)
     n = errors = 0
     try:
@@ -113,10 +112,10 @@ def tag_partition(
                 writer.write_many(rows)
                 errors += sum(1 for r in rows if r.get("error"))
             n += len(rows)
-    finally:
-        writer.close()
-    if os.path.exists(tmp):
-        os.replace(tmp, part_path)
+    except BaseException:
+        writer.discard()
+        raise
+    writer.close()
     return {
         **asdict(part),
         "records": n,
@@ -262,10 +261,12 @@ def tag_dask(
             n += res["records"]
             errors += res["errors"]
             done.append(res)
+        writer.close()  # the output appears, complete, only now
+        writer = None
         return {"records": n, "errors": errors, "parts": done}
     finally:
-        if writer is not None:
-            writer.close()
+        if writer is not None:  # failed or interrupted: any previous output stays as it was
+            writer.discard()
         if client is not None:
             client.close()
         if cluster is not None:

@@ -9,6 +9,7 @@ chunk size, not the file size.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import functools
@@ -16,6 +17,7 @@ import gzip
 import hashlib
 import io
 import json
+import os
 import re
 import sys
 import zlib
@@ -454,18 +456,58 @@ def dumps_json(v: Any) -> str:
 _dumps = dumps_json
 
 
+class _Target:
+    """An output file written under a temp name beside it and renamed over it on success.
+
+    A failed or interrupted run never leaves a half-written or clobbered output: until
+    :meth:`commit`, the file at the final path (if any) is untouched. The temp name keeps
+    the final name as its suffix, so ``.gz`` and ``.parquet`` are still recognised.
+    """
+
+    def __init__(self, out: str | Path) -> None:
+        self.final = Path(out)
+        if self.final.is_dir() or str(out).endswith(("/", os.sep)):
+            raise ValueError(f"output {out} is a directory: give a file name (-o DIR/tags.jsonl)")
+        if not self.final.parent.is_dir():
+            raise ValueError(f"output directory {self.final.parent} does not exist")
+        self.path = str(self.final.parent / f".tmp-{os.getpid()}-{self.final.name}")
+
+    def commit(self) -> None:
+        if os.path.exists(self.path):
+            os.replace(self.path, self.final)
+
+    def discard(self) -> None:
+        with contextlib.suppress(OSError):
+            os.unlink(self.path)
+
+
+def same_file(out: str | Path | None, inputs: Iterable[str | Path]) -> str | None:
+    """The input that ``out`` would overwrite (the same file, links resolved), if any."""
+    if out is None or str(out) == "-":
+        return None
+    o = Path(out).resolve()
+    for i in inputs:
+        if str(i) == "-":
+            continue
+        if Path(i).resolve() == o or (o.exists() and Path(i).exists() and os.path.samefile(i, o)):
+            return str(i)
+    return None
+
+
 class JsonlWriter:
-    """Writes one JSON object per line, non-ASCII unescaped."""
+    """Writes one JSON object per line, non-ASCII unescaped (atomically, for a file)."""
 
     def __init__(self, out: str | Path | IO[str] | None) -> None:
         self._own = out is not None and not hasattr(out, "write")
+        self._target: _Target | None = None
         if out is None or str(out) == "-":
             self.fh: IO[str] = sys.stdout
             self._own = False
         elif hasattr(out, "write"):
             self.fh = out  # type: ignore[assignment]
         else:
-            p = str(out)
+            self._target = _Target(out)
+            p = self._target.path
             self.fh = (
                 gzip.open(p, "wt", encoding="utf-8")
                 if p.endswith(".gz")
@@ -483,18 +525,34 @@ class JsonlWriter:
         self.fh.write(text)
 
     def close(self) -> None:
+        """Finish the output (a file is renamed into place only now)."""
         if self._own:
             self.fh.close()
+            if self._target:
+                self._target.commit()
         else:
             self.fh.flush()
 
+    def discard(self) -> None:
+        """Abandon the output after a failure: a file output keeps its previous content."""
+        if self._own:
+            with contextlib.suppress(Exception):
+                self.fh.close()
+            if self._target:
+                self._target.discard()
+
 
 class CsvWriter:
-    """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell."""
+    """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell (atomic for a file)."""
 
     def __init__(self, out: str | Path | None, fields: list[str] | None = None) -> None:
         self._own = out is not None and str(out) != "-"
-        self.fh = open(out, "w", encoding="utf-8", newline="") if self._own else sys.stdout  # type: ignore[arg-type]
+        self._target = _Target(out) if self._own else None  # type: ignore[arg-type]
+        self.fh = (
+            open(self._target.path, "w", encoding="utf-8", newline="")  # type: ignore[union-attr]
+            if self._own
+            else sys.stdout
+        )
         self.writer: csv.DictWriter | None = None
         self.fields = fields  # the header; None = the keys of the first row
 
@@ -508,11 +566,8 @@ class CsvWriter:
                 self.writer.writeheader()
             self.writer.writerow(flat)
 
-    def close(self) -> None:
-        if self._own:
-            self.fh.close()
-        else:
-            self.fh.flush()
+    close = JsonlWriter.close
+    discard = JsonlWriter.discard
 
 
 class ParquetWriter:
@@ -521,7 +576,8 @@ class ParquetWriter:
     def __init__(self, out: str | Path, schema_fields: list[str] | None = None) -> None:
         if out is None or str(out) == "-":
             raise ValueError("Parquet output needs a file path (-o FILE.parquet), not stdout")
-        self.path = str(out)
+        self._target = _Target(out)
+        self.path = self._target.path
         self.writer = None
         self.fields = schema_fields
 
@@ -552,6 +608,13 @@ class ParquetWriter:
     def close(self) -> None:
         if self.writer is not None:
             self.writer.close()
+            self._target.commit()
+
+    def discard(self) -> None:
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+        self._target.discard()
 
 
 def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
@@ -567,7 +630,14 @@ def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
 
 
 def open_writer(out: str | Path | None, fmt: str | None = None, fields: list[str] | None = None):  # noqa: ANN201
-    """A writer for ``out`` (None or '-' is stdout); the format comes from the name unless given."""
+    """A writer for ``out`` (None or '-' is stdout); the format comes from the name unless given.
+
+    A file output is written atomically (see :class:`_Target`): ``close()`` puts it in place,
+    ``discard()`` after a failure leaves the previous file as it was.
+    """
+    is_path = out is not None and str(out) != "-" and not hasattr(out, "write")
+    if is_path and (Path(out).is_dir() or str(out).endswith(("/", os.sep))):
+        raise ValueError(f"output {out} is a directory: give a file name (-o DIR/tags.jsonl)")
     if fmt is None:
         fmt = "jsonl" if out is None or str(out) == "-" else detect_format(out)
     if fmt == "jsonl":

@@ -23,6 +23,7 @@ from classify.io import (
     open_writer,
     read_jsonl_range,
     read_records,
+    same_file,
 )
 from classify.partitions import Partition, plan_partitions
 
@@ -118,6 +119,9 @@ def tag_records(
         for p in inputs:  # fail before writing anything when an input is missing
             if p != "-" and not Path(p).exists():
                 raise FileNotFoundError(f"input not found: {p}")
+    clobbered = same_file(out, inputs)
+    if clobbered:
+        raise ValueError(f"the output {out} is the input {clobbered}: write the tags elsewhere")
     writer = open_writer(out, fmt, fields=TAG_FIELDS)
     as_lines = isinstance(writer, JsonlWriter)
     parquet = fmt == "parquet" or (
@@ -152,10 +156,14 @@ def tag_records(
             n += len(rows)
             if progress:
                 progress.update(task, advance=len(rows))
+    except BaseException:
+        writer.discard()  # a failed or interrupted run leaves any previous output as it was
+        raise
+    else:
+        writer.close()
     finally:
         if progress:
             progress.stop()
-        writer.close()
         if jobs > 1:
             _worker = None
     return {"records": n, "errors": errors}

@@ -203,3 +203,106 @@ def test_tag_engine_dask_cli_matches_local(tmp_path: Path, tiny_bundle: Path) ->
     assert (
         runner.invoke(app, ["tag", "--engine", "dask", "--model", str(tiny_bundle)]).exit_code == 2
     )
+
+
+# ---------------------------------------------------------------- the first hour of a user (#13)
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv"])
+def test_output_that_is_an_input_is_refused_and_the_input_kept(
+    tmp_path: Path, tiny_bundle: Path, ext: str
+) -> None:
+    src = tmp_path / f"mine.{ext}"
+    if ext == "jsonl":
+        src.write_text('{"id": "a", "text": "new mobile game"}\n', encoding="utf-8")
+    else:
+        src.write_text("id,text\na,new mobile game\n", encoding="utf-8")
+    before = src.read_bytes()
+    for out in (src, tmp_path / "." / f"mine.{ext}"):
+        r = runner.invoke(app, ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle)])
+        assert r.exit_code == 2 and "is the input" in r.stderr
+    assert src.read_bytes() == before
+
+
+def test_drift_output_that_is_an_input_is_refused(tmp_path: Path) -> None:
+    src = tmp_path / "feed.jsonl"
+    src.write_text('{"id": "a", "date": "2024-01-02", "text": "x"}\n', encoding="utf-8")
+    before = src.read_bytes()
+    r = runner.invoke(app, ["drift", str(src), "--json", str(src)])
+    assert r.exit_code == 2 and "one of the inputs" in r.stderr
+    r = runner.invoke(
+        app, ["drift", str(src), "--json", str(tmp_path / "d"), "-o", str(tmp_path / "d")]
+    )
+    assert r.exit_code == 2 and "same file" in r.stderr
+    assert src.read_bytes() == before
+
+
+def test_a_failed_run_leaves_the_previous_output_whole(
+    tmp_path: Path, tiny_bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output goes to a temp file renamed on success: a crash mid-run changes nothing."""
+    from classify.predictor import Predictor
+    from classify.tagging import tag_records
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "".join(json.dumps({"id": f"r{i}", "text": f"game {i}"}) + "\n" for i in range(40)),
+        encoding="utf-8",
+    )
+    out = tmp_path / "tags.jsonl"
+    out.write_text("previous tags\n", encoding="utf-8")
+    p = Predictor.load(tiny_bundle)
+    calls = {"n": 0}
+    real = Predictor.encode_batch
+
+    def crash_on_second_batch(self, recs, **kw):  # noqa: ANN001, ANN202
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise RuntimeError("killed mid-run")
+        return real(self, recs, **kw)
+
+    monkeypatch.setattr(Predictor, "encode_batch", crash_on_second_batch)
+    with pytest.raises(RuntimeError):
+        tag_records(p, [str(src)], out, None, batch_size=10, log=lambda m: None)
+    assert out.read_text(encoding="utf-8") == "previous tags\n"
+    assert [x.name for x in tmp_path.iterdir() if x.name.startswith(".tmp-")] == []
+    monkeypatch.undo()
+    tag_records(p, [str(src)], out, None, batch_size=10, log=lambda m: None)
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 40
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--batch-size", "0"],
+        ["--batch-size", "-5"],
+        ["-j", "0"],
+        ["--engine", "dask", "--workers", "0"],
+    ],
+)
+def test_numeric_options_are_validated(tmp_path: Path, tiny_bundle: Path, extra: list) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "game"}\n', encoding="utf-8")
+    out = tmp_path / "o.jsonl"
+    r = runner.invoke(app, ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle), *extra])
+    assert r.exit_code == 2 and not out.exists()
+
+
+def test_labels_suggest_n_zero_is_a_usage_error() -> None:
+    r = runner.invoke(app, ["labels", "suggest", "-n", "0"])
+    assert r.exit_code == 2 and "Found array" not in (r.stderr + r.stdout)
+
+
+@pytest.mark.parametrize("target", ["nodir/x.jsonl", "adir/"])
+def test_output_paths_that_cannot_be_written_say_so(
+    tmp_path: Path, tiny_bundle: Path, target: str
+) -> None:
+    (tmp_path / "adir").mkdir()
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "game"}\n', encoding="utf-8")
+    r = runner.invoke(
+        app, ["tag", str(src), "-o", str(tmp_path / target), "--model", str(tiny_bundle)]
+    )
+    assert r.exit_code == 2
+    msg = r.stderr.strip().splitlines()
+    assert len(msg) == 1 and ("does not exist" in msg[0] or "is a directory" in msg[0]), msg

@@ -70,7 +70,9 @@ class Line:
 IDS = st.text("abcdefghijklmnopqrstuvwxyz0123456789-_.华为小米", min_size=1, max_size=10).map(
     lambda s: "id-" + s
 )
-TEXTS = st.text(min_size=1, max_size=60).filter(lambda s: s.strip())
+TEXTS = st.text(min_size=1, max_size=60).filter(
+    lambda s: s.replace("\x00", "").strip()
+)  # NULs are removed
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
     lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=5), c, max_size=3),
