@@ -375,7 +375,7 @@ def tag(
     inputs: Annotated[
         list[str] | None,
         typer.Argument(
-            help="Input files (.jsonl[.gz], .csv, .parquet, .txt, a directory) or '-' for JSONL on stdin. Default: the seed corpus."
+            help="Input files (.jsonl[.gz], .csv, .parquet, .txt, a directory) or '-' for JSONL on stdin. Default: JSONL piped on stdin, else (on a terminal) the seed corpus."
         ),
     ] = None,
     out: Annotated[
@@ -419,9 +419,12 @@ def tag(
     Example: cat articles.jsonl | classify tag - --explain
     Example: classify tag big.jsonl -o tags.parquet --engine dask --scheduler tcp://10.0.0.5:8786
     """
+    from classify.io import stdin_is_data
     from classify.predictor import BundleError, Predictor
     from classify.tagging import tag_records
 
+    if not inputs and stdin_is_data():  # `cat mine.jsonl | classify tag`: the pipe, not the seeds
+        inputs = ["-"]
     if engine not in ("local", "dask"):
         raise fail(f"unknown engine {engine!r}: choose local or dask")
     if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):

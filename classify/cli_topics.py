@@ -20,8 +20,10 @@ def _read_inputs(inputs: list[str] | None) -> tuple[list[Any], list[Any], str]:
     """(articles, bad records, source description); no inputs = the shipped seed corpus."""
     from classify import paths
     from classify.cli import fail, log
-    from classify.io import BadRecord, read_records
+    from classify.io import BadRecord, read_records, stdin_is_data
 
+    if not inputs and stdin_is_data():  # `cat feed.jsonl | classify drift`
+        inputs = ["-"]
     if not inputs:
         from classify.corpus import iter_seed_records
 
@@ -197,7 +199,7 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
         inputs: Annotated[
             list[str] | None,
             typer.Argument(
-                help="Article files (JSONL, CSV, Parquet, .txt or '-'). Default: the seed corpus with the shipped topic model."
+                help="Article files (JSONL, CSV, Parquet, .txt or '-'). Default: JSONL piped on stdin, else the seed corpus with the shipped topic model."
             ),
         ] = None,
         period: Annotated[str, typer.Option(help=PERIOD_HELP)] = "month",

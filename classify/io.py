@@ -19,6 +19,7 @@ import io
 import json
 import os
 import re
+import stat
 import sys
 import zlib
 from collections.abc import Iterable, Iterator
@@ -479,6 +480,19 @@ class _Target:
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+
+def stdin_is_data() -> bool:
+    """Whether standard input is a pipe, a file or a socket (``cat x | classify tag``).
+
+    Not on a terminal, not for /dev/null or a closed stdin (a job run with no input): there
+    the commands keep their shipped default input.
+    """
+    try:
+        mode = os.fstat(sys.stdin.fileno()).st_mode
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
 
 
 def same_file(out: str | Path | None, inputs: Iterable[str | Path]) -> str | None:

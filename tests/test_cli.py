@@ -306,3 +306,16 @@ def test_output_paths_that_cannot_be_written_say_so(
     assert r.exit_code == 2
     msg = r.stderr.strip().splitlines()
     assert len(msg) == 1 and ("does not exist" in msg[0] or "is a directory" in msg[0]), msg
+
+
+def test_piped_stdin_is_read_and_no_stdin_means_the_seeds(tiny_bundle: Path) -> None:
+    """`cat mine.jsonl | classify tag` tags the pipe; with /dev/null as stdin, the seeds."""
+    lines = "".join(json.dumps({"id": f"p{i}", "text": "new mobile game"}) + "\n" for i in range(3))
+    cmd = [sys.executable, "-m", "classify.cli", "tag", "--model", str(tiny_bundle)]
+    piped = subprocess.run(cmd, input=lines, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert [json.loads(x)["id"] for x in piped.stdout.splitlines()] == ["p0", "p1", "p2"]
+    none = subprocess.run(
+        cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
+    )
+    assert none.returncode == 0 and len(none.stdout.splitlines()) == 172  # the seed items
