@@ -304,6 +304,12 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
             log(f"topic model saved to {save_model}")
         for line in summary_lines(result):
             log(line)
+        no_dates = result.get("records", {}).get("dated", 0) == 0
+        if no_dates:
+            log(
+                "warning: no record has a usable date, so there is nothing to track over time "
+                "(give a 'date' column or field: ISO 8601 text, or a date/datetime type)"
+            )
         doc = json.dumps(result, ensure_ascii=False, indent=1) + "\n"
         if json_out == "-" or (json_out is None and out is None):
             sys.stdout.write(doc)
@@ -315,4 +321,4 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
 
             write_report(result, out, title=title or "Topic drift", source=src)
             log(f"report written to {out}")
-        raise typer.Exit(EXIT_RECORD_ERRORS if bad else EXIT_OK)
+        raise typer.Exit(EXIT_RECORD_ERRORS if bad or no_dates else EXIT_OK)

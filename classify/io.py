@@ -133,8 +133,17 @@ def article_from_obj(obj: Any, line: int = 0, source: str | None = None) -> Reco
     date = obj.get("date")
     norm_date = None
     if date is not None:
-        if not isinstance(date, str):
-            warnings.append(f"field 'date' ignored: expected a string, got {type(date).__name__}")
+        if isinstance(date, dt.date):  # datetime, date, pandas.Timestamp (Parquet, pandas)
+            norm_date = date.isoformat()
+        elif type(date).__name__ == "datetime64":  # numpy
+            norm_date = parse_date(str(date.astype("datetime64[us]")))  # type: ignore[union-attr]
+            if norm_date is None:
+                warnings.append("field 'date' ignored: not a valid datetime64")
+        elif not isinstance(date, str):
+            warnings.append(
+                f"field 'date' ignored: expected an ISO 8601 string or a date, got "
+                f"{type(date).__name__}"
+            )
         else:
             norm_date = parse_date(date)
             if norm_date is None and date.strip():

@@ -224,3 +224,59 @@ def test_cli_drift_default_runs_on_seeds_with_shipped_model(tmp_path: Path) -> N
     dec = next(s for s in doc["shares"] if s["period"] == "2021-12" and s["topic"] == meta[0]["id"])
     assert dec["count"] >= 1
     assert meta[0]["label"] in html.read_text(encoding="utf-8")
+
+
+def test_parquet_datetimes_are_dates_and_no_dates_is_a_warning(tmp_path: Path) -> None:
+    """#13 item 4: a Parquet/pandas datetime column is read as dates; a report with no dated
+    record warns and exits 1 instead of writing an empty report as if all were well."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from classify.io import read_records
+
+    months = [f"2023-{m:02d}" for m in range(1, 7)]
+    recs = make_stream(months, 30)
+    stamps = [dt.datetime.fromisoformat(r["date"]) for r in recs]
+    table = pa.table(
+        {"id": [r["id"] for r in recs], "text": [r["text"] for r in recs], "date": stamps}
+    )
+    src = tmp_path / "feed.parquet"
+    pq.write_table(table, src)
+    got = list(read_records([src]))
+    assert all(
+        a.date and a.date.startswith(r["date"]) and not a.warnings
+        for a, r in zip(got, recs, strict=True)
+    )
+    r = runner.invoke(
+        app, ["drift", str(src), "--period", "month", "--json", str(tmp_path / "d.json")]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads((tmp_path / "d.json").read_text())["records"]["dated"] == len(recs)
+    undated = tmp_path / "undated.jsonl"
+    undated.write_text(
+        "".join(json.dumps({"id": x["id"], "text": x["text"]}) + "\n" for x in recs),
+        encoding="utf-8",
+    )
+    r = runner.invoke(app, ["drift", str(undated), "--json", str(tmp_path / "u.json")])
+    assert r.exit_code == 1 and "no record has a usable date" in r.stderr
+
+
+def test_date_objects_are_accepted() -> None:
+    import datetime as dt
+
+    import numpy as np
+    import pandas as pd
+
+    from classify.io import article_from_obj
+
+    for value, want in (
+        (dt.date(2024, 3, 1), "2024-03-01"),
+        (dt.datetime(2024, 3, 1, 8, 30), "2024-03-01T08:30:00"),
+        (pd.Timestamp("2024-03-01 08:30"), "2024-03-01T08:30:00"),
+        (np.datetime64("2024-03-01T08:30:00.000000000"), "2024-03-01T08:30:00"),
+    ):
+        a = article_from_obj({"text": "x", "date": value})
+        assert a.date == want and not a.warnings, (value, a)
+    assert article_from_obj({"text": "x", "date": 20240301}).warnings
