@@ -23,6 +23,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from classify import __version__
+
+        print(f"classify {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Topic-and-tone toolkit for news about the Chinese technology industry."""
+
+
 labels_app = typer.Typer(help="Validate, count and extend the labelled data.", no_args_is_help=True)
 topics_app = typer.Typer(
     help="Fit and inspect the BERTopic theme model (offline).", no_args_is_help=True
@@ -429,6 +451,17 @@ def tag(
         raise fail(f"unknown engine {engine!r}: choose local or dask")
     if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):
         raise fail(f"unknown format {fmt!r}: choose jsonl, csv or parquet")
+    if fmt is not None and out is not None and str(out) != "-":
+        from classify.io import detect_format
+
+        try:
+            named = detect_format(out)
+        except ValueError:
+            named = None  # a name without a known suffix: --format decides
+        if named is not None and named != fmt and named != "txt":
+            raise fail(f"--format {fmt} contradicts the output name {out} ({named})")
+    if scheduler is not None and engine != "dask":
+        raise fail("--scheduler is for --engine dask")
     if (fmt == "parquet" or (out and str(out).endswith(".parquet"))) and (
         out is None or str(out) == "-"
     ):
@@ -477,6 +510,8 @@ def tag(
         raise fail(f"--engine dask needs dask: pip install 'classify[dask]' ({e})") from e
     except (FileNotFoundError, ValueError, BundleError, PermissionError, IsADirectoryError) as e:
         raise fail(str(e)) from e
+    if stats["records"] == 0:
+        log("warning: the input holds no records (empty file or directory?); wrote an empty output")
     log(f"{stats['records']} records tagged, {stats['errors']} with errors")
     if stats["errors"]:
         raise typer.Exit(EXIT_RECORD_ERRORS)

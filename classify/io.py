@@ -589,7 +589,12 @@ class CsvWriter:
                 self.writer.writeheader()
             self.writer.writerow(flat)
 
-    close = JsonlWriter.close
+    def close(self) -> None:
+        """Finish the output; with no rows, a header-only CSV (when the fields are known)."""
+        if self.writer is None and self.fields:
+            csv.DictWriter(self.fh, fieldnames=self.fields).writeheader()
+        JsonlWriter.close(self)  # type: ignore[arg-type]
+
     discard = JsonlWriter.discard
 
 
@@ -629,9 +634,16 @@ class ParquetWriter:
         self.writer.write_table(table)
 
     def close(self) -> None:
-        if self.writer is not None:
+        """Finish the file; with no rows, a valid empty Parquet file (when the fields are known)."""
+        if self.writer is None and self.fields:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
+            pq.write_table(schema.empty_table(), self.path)
+        elif self.writer is not None:
             self.writer.close()
-            self._target.commit()
+        self._target.commit()
 
     def discard(self) -> None:
         if self.writer is not None:

@@ -319,3 +319,47 @@ def test_piped_stdin_is_read_and_no_stdin_means_the_seeds(tiny_bundle: Path) -> 
         cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300
     )
     assert none.returncode == 0 and len(none.stdout.splitlines()) == 172  # the seed items
+
+
+@pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet"])
+def test_empty_input_warns_and_writes_a_valid_empty_output(
+    tmp_path: Path, tiny_bundle: Path, ext: str
+) -> None:
+    (tmp_path / "empty.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "mdonly").mkdir()
+    (tmp_path / "mdonly" / "notes.md").write_text("# not an article\n", encoding="utf-8")
+    for src in (tmp_path / "empty.jsonl", tmp_path / "mdonly"):
+        out = tmp_path / f"out.{ext}"
+        r = runner.invoke(app, ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle)])
+        assert r.exit_code == 0 and "no records" in r.stderr, r.stderr
+        assert out.is_file()
+        if ext == "parquet":
+            t = pq.read_table(out)
+            assert t.num_rows == 0 and "sectors" in t.column_names
+        elif ext == "csv":
+            assert out.read_text(encoding="utf-8").startswith("id,sectors,")
+        else:
+            assert out.read_text(encoding="utf-8") == ""
+        out.unlink()
+
+
+def test_contradictory_options_exit_2(tmp_path: Path, tiny_bundle: Path) -> None:
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": "a", "text": "game"}\n', encoding="utf-8")
+    m = ["--model", str(tiny_bundle)]
+    r = runner.invoke(
+        app, ["tag", str(src), "--format", "csv", "-o", str(tmp_path / "x.parquet"), *m]
+    )
+    assert r.exit_code == 2 and "contradicts" in r.stderr
+    assert not (tmp_path / "x.parquet").exists()
+    r = runner.invoke(app, ["tag", str(src), "--scheduler", "tcp://127.0.0.1:1", *m])
+    assert r.exit_code == 2 and "--engine dask" in r.stderr
+    ok = runner.invoke(app, ["tag", str(src), "--format", "csv", "-o", str(tmp_path / "x.csv"), *m])
+    assert ok.exit_code == 0
+
+
+def test_version() -> None:
+    from classify import __version__
+
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.stdout.strip() == f"classify {__version__}"
