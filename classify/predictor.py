@@ -40,9 +40,12 @@ __all__ = ["Predictor", "Tag", "BundleError"]
 
 @dataclass
 class Tag:
-    """One output record per input record (SPEC §1)."""
+    """One output record per input record (SPEC §1); ``title`` and ``date`` (normalised) are
+    carried over from the input when it had them, so tagged files can be aggregated later."""
 
     id: str | None
+    title: str | None = None
+    date: str | None = None
     sectors: list[str] | None = None
     sector_scores: dict[str, float] | None = None
     tone: str | None = None
@@ -59,8 +62,12 @@ class Tag:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict in SPEC field order; optional fields appear only when set."""
-        out: dict[str, Any] = {
-            "id": self.id,
+        out: dict[str, Any] = {"id": self.id}
+        if self.title is not None:
+            out["title"] = self.title
+        if self.date is not None:
+            out["date"] = self.date
+        out |= {
             "sectors": self.sectors,
             "sector_scores": self.sector_scores,
             "tone": self.tone,
@@ -100,7 +107,7 @@ class Predictor:
         self._tone_keys = tuple(k + ": " for k in self._tone_json)
         # one %-template per Tag line (fields in Tag.to_dict order)
         self._line_template = (
-            '{"id": %s, "sectors": [%s], "sector_scores": {%s}, "tone": %s, "tone_scores": {%s}, '
+            '{"id": %s%s, "sectors": [%s], "sector_scores": {%s}, "tone": %s, "tone_scores": {%s}, '
             '"tone_index": %s, "companies": [%s], "model": '
             + self._model_json.replace("%", "%%")
             + ', "error": null'
@@ -195,6 +202,8 @@ class Predictor:
             sectors = [SECTORS[j] for j in order[k] if D[k][j]]
             tag = Tag(
                 id=a.id,
+                title=a.title,
+                date=a.date,
                 sectors=sectors,
                 sector_scores=dict(zip(SECTORS, Ps_r[k], strict=True)),
                 tone=TONES[T[k]],
@@ -246,6 +255,7 @@ class Predictor:
             Dk = D[k]
             line = tmpl % (
                 _enc(a.id),
+                _title_date(a),
                 ", ".join([sj[j] for j in order[k] if Dk[j]]),
                 sector_seg[k],
                 tj[T[k]],
@@ -282,6 +292,16 @@ class Predictor:
 
         with self._topic_lock:
             self._topic_model = TopicModel.load(path)
+
+
+def _title_date(a: Article) -> str:
+    """The optional ``title`` and ``date`` members of a Tag line (after ``id``)."""
+    out = ""
+    if a.title is not None:
+        out += ', "title": ' + _enc(a.title)
+    if a.date is not None:
+        out += ', "date": ' + _enc(a.date)
+    return out
 
 
 @dataclass(slots=True)

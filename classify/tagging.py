@@ -32,6 +32,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 TAG_FIELDS = [
     "id",
+    "title",
+    "date",
     "sectors",
     "sector_scores",
     "tone",

@@ -337,7 +337,7 @@ def test_empty_input_warns_and_writes_a_valid_empty_output(
             t = pq.read_table(out)
             assert t.num_rows == 0 and "sectors" in t.column_names
         elif ext == "csv":
-            assert out.read_text(encoding="utf-8").startswith("id,sectors,")
+            assert out.read_text(encoding="utf-8").startswith("id,title,date,sectors,")
         else:
             assert out.read_text(encoding="utf-8") == ""
         out.unlink()

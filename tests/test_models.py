@@ -294,7 +294,12 @@ def test_encoded_lines_equal_json_of_tags(tiny_bundle: Path) -> None:
     p = Predictor.load(tiny_bundle)
     objs = [
         {"id": 'a"b', "text": "Regulators fined the bitcoin miners", "extra": [1, None]},
-        {"id": "b", "title": "标题", "text": "比特币矿工迁移矿机\u2028更多"},
+        {
+            "id": "b",
+            "title": "标题",
+            "date": "2024-03-01T08:00:00Z",
+            "text": "比特币矿工迁移矿机\u2028更多",
+        },
         {"text": ""},
         {"id": "d", "text": "x\x00y"},
         "plain text",
@@ -326,3 +331,14 @@ def test_tampered_safe_copy_is_refused(tiny_bundle: Path, tmp_path: Path) -> Non
     (bad / "model.npz").write_bytes(bytes(data))
     with pytest.raises(BundleError, match="model.npz does not match"):
         Predictor.load(bad)
+
+
+def test_tags_carry_title_and_normalised_date(tiny_bundle: Path) -> None:
+    """SPEC §1: date (normalised ISO) is carried over; the title too (#13 item 13)."""
+    p = Predictor.load(tiny_bundle)
+    t = p.predict([{"id": "a", "title": "Game news", "date": "2024-03-01Z"[:10], "text": "game"}])[
+        0
+    ]
+    d = t.to_dict()
+    assert list(d)[:3] == ["id", "title", "date"] and d["date"] == "2024-03-01"
+    assert "title" not in p.predict(["no title here"])[0].to_dict()
