@@ -352,6 +352,21 @@ def evaluate(
         "sectors": sector_metrics(Y, D),
         "tone": tone_metrics(y, pred),
     }
+    trained = set(p.manifest.get("training_data", {}).get("ids") or [])
+    seen = np.array([e.id in trained for e in examples], dtype=bool)
+    res["in_training"] = int(seen.sum())
+    if seen.any():
+        log(
+            f"warning: {int(seen.sum())} of {len(examples)} gold examples are in the model's "
+            "training data, so the scores above them are not held-out"
+            + ("; 'held_out' scores the others" if not seen.all() else "")
+        )
+        if not seen.all():
+            res["held_out"] = {
+                "n": int((~seen).sum()),
+                "sectors": sector_metrics(Y[~seen], D[~seen]),
+                "tone": tone_metrics(y[~seen], pred[~seen]),
+            }
     if as_json:
         print(json.dumps(res, ensure_ascii=False, indent=2))
         return
@@ -390,6 +405,13 @@ def _print_metrics(res: dict) -> None:
     for lab, row in zip(labs, res["tone"]["confusion"]["matrix"], strict=True):
         c.add_row(lab, *map(str, row))
     con.print(c)
+    if res.get("held_out"):
+        h = res["held_out"]
+        con.print(
+            f"held out (the {h['n']} gold examples not in the model's training data): sector "
+            f"macro-F1 {h['sectors']['macro_f1']:.3f}, micro-F1 {h['sectors']['micro_f1']:.3f}, "
+            f"tone macro-F1 {h['tone']['macro_f1']:.3f}"
+        )
 
 
 @app.command()

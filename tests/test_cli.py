@@ -363,3 +363,20 @@ def test_version() -> None:
 
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0 and r.stdout.strip() == f"classify {__version__}"
+
+
+def test_evaluate_on_training_ids_warns_and_scores_the_rest_apart(
+    tmp_path: Path, tiny_bundle: Path
+) -> None:
+    """#13 item 11: gold ids the model trained on (its manifest lists them) are flagged."""
+    ex = synthetic_examples(n_per_sector=3, seed=5)  # ids syn-0001…: the tiny model's own ids
+    for e in ex[:7]:
+        e["id"] = "fresh-" + e["id"]
+    gold = write_labels(tmp_path / "gold.jsonl", ex)
+    r = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle), "--json"])
+    assert r.exit_code == 0, r.output
+    res = json.loads(r.stdout)
+    assert res["in_training"] == 14 and res["held_out"]["n"] == 7
+    assert "14 of 21 gold examples are in the model's training data" in r.stderr
+    table = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle)])
+    assert "held out (the 7 gold examples" in table.stdout
