@@ -150,7 +150,7 @@ def rollback(name_dir: str | Path) -> str:
     now = current(d)
     previous = None
     for event in reversed(history(d)):
-        if event.get("version") == now and event.get("previous"):
+        if event.get("version") == now and event.get("previous") not in (None, now):
             previous = event["previous"]
             break
     if previous is None:

@@ -242,3 +242,17 @@ def test_cli_suggest_and_suspects(tmp_path: Path, tiny_bundle: Path) -> None:
     assert r.exit_code == 0, r.output
     sus = [json.loads(x)["suspect"] for x in r.stdout.splitlines() if x.startswith('{"suspect"')]
     assert len(sus) <= 5 and all("model" in s and "label" in s for s in sus)
+
+
+def test_rollback_with_nothing_before_is_refused(tmp_path: Path, tiny_bundle: Path) -> None:
+    """#13 item 14: a single version (even promoted twice) has nothing to roll back to."""
+    import shutil
+
+    m = tmp_path / "m"
+    m.mkdir()
+    shutil.copytree(tiny_bundle, m / "v001")
+    registry.promote(m, "v001")
+    registry.promote(m, "v001", reason="again")
+    r = CliRunner().invoke(app, ["models", "rollback", "--name", str(m)])
+    assert r.exit_code == 2 and "nothing to roll back to" in r.stderr
+    assert registry.current(m) == "v001"
