@@ -145,6 +145,10 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
         max_topics: Annotated[
             int | None, typer.Option("--max-topics", help="Merge similar topics down to this many.")
         ] = None,
+        force: Annotated[
+            bool,
+            typer.Option("--force", help="Replace an existing topic model at the destination."),
+        ] = False,
     ) -> None:
         """Fit BERTopic on a corpus offline and save the topic model.
 
@@ -155,9 +159,11 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
 
         if reduction not in ("umap", "pca"):
             raise fail(f"--reduction must be umap or pca, not {reduction!r}")
+        dest = out or paths.default_topic_dir()
+        if (dest / "manifest.json").is_file() and not force:  # checked before minutes of fitting
+            raise fail(f"{dest} already holds a topic model: give -o DIR, or --force to replace it")
         records, bad, src = _read_inputs(corpus)
         model = _fit(records, seed, min_topic_size, reduction, max_topics)
-        dest = out or paths.default_topic_dir()
         try:
             model.save(dest)
         except OSError as e:

@@ -236,13 +236,21 @@ def test_cli_topics_fit_and_show(tmp_path: Path, write_jsonl) -> None:  # noqa: 
     assert {"wafer", "tutoring"} & top_words or len(topics) >= 3
     r = runner.invoke(app, ["topics", "show", "--model", str(out)])
     assert r.exit_code == 0 and "label" in r.stdout and topics[0]["label"] in r.stdout
+    # an existing model is not replaced without --force (#13 item 14), the shipped one neither
+    before = (out / "manifest.json").read_bytes()
+    r = runner.invoke(app, ["topics", "fit", str(src), "-o", str(out)])
+    assert r.exit_code == 2 and "--force" in r.stderr
+    assert (out / "manifest.json").read_bytes() == before
+    r = runner.invoke(app, ["topics", "fit", str(src)])
+    assert r.exit_code == 2 and "already holds a topic model" in r.stderr
 
 
 def test_cli_topics_show_default_and_errors(tmp_path: Path) -> None:
     r = runner.invoke(app, ["topics", "show"])
     assert r.exit_code == 0 and "metaverse" in r.stdout
     assert runner.invoke(app, ["topics", "show", "--model", str(tmp_path / "none")]).exit_code == 2
-    assert runner.invoke(app, ["topics", "fit", str(tmp_path / "missing.jsonl")]).exit_code == 2
+    missing = ["topics", "fit", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "new")]
+    assert runner.invoke(app, missing).exit_code == 2
     assert runner.invoke(app, ["topics", "fit", "--reduction", "tsne"]).exit_code == 2
     for cmd in (["topics", "fit"], ["topics", "show"], ["drift"]):
         assert "Example" in runner.invoke(app, [*cmd, "--help"]).output
