@@ -673,15 +673,19 @@ def labels_suggest(
         p = Predictor.load(model)
     except BundleError as e:
         raise fail(str(e)) from e
+    pool = {"records": 0, "labelled": 0}
+
+    def counted(recs):  # noqa: ANN001, ANN202 - records, counted on the way to suggest()
+        for r in recs:
+            pool["records"] += 1
+            pool["labelled"] += getattr(r, "id", None) in exclude
+            yield r
+
     try:
         known, _ = read_examples([str(x) for x in (labels or [paths.PROJECT_ROOT / "labels"])])
+        exclude = {e.id for e in known}
         rows = suggest(
-            p,
-            read_records(inputs),
-            n=n,
-            strategy=strategy,
-            seed=seed,
-            exclude={e.id for e in known},
+            p, counted(read_records(inputs)), n=n, strategy=strategy, seed=seed, exclude=exclude
         )
     except (FileNotFoundError, ValueError) as e:
         raise fail(str(e)) from e
@@ -689,6 +693,15 @@ def labels_suggest(
     w.write_many(rows)
     w.close()
     log(f"{len(rows)} records suggested ({strategy})")
+    if not rows:
+        why = (
+            "the pool holds no records"
+            if pool["records"] == 0
+            else f"all {pool['labelled']} readable records of the pool are already labelled"
+            if pool["labelled"] and pool["labelled"] >= pool["records"]
+            else "no readable record in the pool (see the errors above)"
+        )
+        log(f"warning: nothing to suggest: {why}")
 
 
 NameOpt = Annotated[

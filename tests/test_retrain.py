@@ -256,3 +256,18 @@ def test_rollback_with_nothing_before_is_refused(tmp_path: Path, tiny_bundle: Pa
     r = CliRunner().invoke(app, ["models", "rollback", "--name", str(m)])
     assert r.exit_code == 2 and "nothing to roll back to" in r.stderr
     assert registry.current(m) == "v001"
+
+
+def test_suggest_on_an_all_labelled_pool_says_why(tmp_path: Path, tiny_bundle: Path) -> None:
+    """#13 item 14: '0 records suggested' comes with the reason."""
+    ex = synthetic_examples(n_per_sector=2)
+    labels = write_labels(tmp_path / "labels.jsonl", ex)
+    pool = tmp_path / "pool.jsonl"
+    pool.write_text(
+        "".join(json.dumps({"id": e["id"], "text": e["text"]}) + "\n" for e in ex),
+        encoding="utf-8",
+    )
+    args = ["labels", "suggest", str(pool), "--model", str(tiny_bundle), "--labels", str(labels)]
+    r = CliRunner().invoke(app, [*args, "-o", str(tmp_path / "s.jsonl")])
+    assert r.exit_code == 0 and "0 records suggested" in r.stderr
+    assert f"all {len(ex)} readable records of the pool are already labelled" in r.stderr
