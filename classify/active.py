@@ -172,6 +172,8 @@ def suspects(examples: list, oof: dict, top: int = 40) -> list[dict]:
                 "id": e.id,
                 "file": e.file,
                 "line": e.line,
+                # what to read to judge it: the text resolved from the corpus, not only the id
+                "text": _excerpt(e.title, e.text),
                 "score": round(float(score[i]), 4),
                 "label": {"sectors": e.sectors, "tone": e.tone},
                 "model": {
@@ -183,6 +185,12 @@ def suspects(examples: list, oof: dict, top: int = 40) -> list[dict]:
             }
         )
     return out
+
+
+def _excerpt(title: str | None, text: str | None, limit: int = 300) -> str:
+    """The headline and the start of the text, on one line (for reading a suspect label)."""
+    body = " ".join(((title + " — ") if title else "").split() + (text or "").split())
+    return body if len(body) <= limit else body[: limit - 1] + "…"
 
 
 def oof_for(examples: list, seed: int = 0, n_splits: int = 5, n_jobs: int = 2) -> dict:

@@ -242,6 +242,7 @@ def test_cli_suggest_and_suspects(tmp_path: Path, tiny_bundle: Path) -> None:
     assert r.exit_code == 0, r.output
     sus = [json.loads(x)["suspect"] for x in r.stdout.splitlines() if x.startswith('{"suspect"')]
     assert len(sus) <= 5 and all("model" in s and "label" in s for s in sus)
+    assert all(s["text"] for s in sus)  # the text to read beside each suspect (#13 item 14)
 
 
 def test_rollback_with_nothing_before_is_refused(tmp_path: Path, tiny_bundle: Path) -> None:
