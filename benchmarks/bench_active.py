@@ -29,7 +29,6 @@ from classify.models import (  # noqa: E402
     Classifier,
     make_classifier,
     sector_metrics,
-    subset,
     tone_metrics,
 )
 from classify.schema import strata, targets  # noqa: E402
@@ -64,12 +63,12 @@ def main() -> None:
         )
         rng = np.random.default_rng(seed)
         start = rng.choice(rest, size=args.start, replace=False)
-        tb = subset(batch, test)
+        tb = batch.subset(test)
         for strategy in STRATEGIES:
             labelled = list(start)
             for k in range(len(sizes)):
                 clf = make_classifier(DEFAULT_CANDIDATE, seed).fit(
-                    subset(batch, labelled), Y[labelled], y[labelled]
+                    batch.subset(labelled), Y[labelled], y[labelled]
                 )
                 curves[strategy][seed, k] = scores(clf, tb, Y[test], y[test])
                 if k == len(sizes) - 1:
@@ -78,7 +77,7 @@ def main() -> None:
                 if strategy == "random":
                     new = rng.choice(pool, size=args.step, replace=False).tolist()
                 else:
-                    Ps, Pt, X = clf.compiled_.predict_batch(subset(batch, pool))
+                    Ps, Pt, X = clf.compiled_.predict_batch(batch.subset(pool))
                     picks, _ = select(
                         Ps,
                         Pt,

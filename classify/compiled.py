@@ -59,6 +59,19 @@ class Batch:
         return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx])
 
 
+def tokenize_articles(
+    tokenizer: Tokenizer,
+    lexicon: LexiconIndex,
+    titles: Sequence[str | None],
+    texts: Sequence[str],
+) -> Batch:
+    """Article tokens and lexicon matches of a batch: the one tokenizing step of every model."""
+    at = tokenizer.article_tokens
+    toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
+    match = lexicon.match
+    return Batch(toks, [match(t) for t in toks])
+
+
 # --------------------------------------------------------------------------- calibrated scoring
 
 
@@ -269,10 +282,7 @@ class CompiledClassifier:
 
     def tokenize(self, titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
         """Tokens and lexicon matches of a batch, with this model's own dictionary and lexicon."""
-        at = self.tokenizer.article_tokens
-        toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
-        match = self.lexicon.match
-        return Batch(toks, [match(t) for t in toks])
+        return tokenize_articles(self.tokenizer, self.lexicon, titles, texts)
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
         """Feature matrix: TF-IDF n-grams beside log-scaled lexicon counts."""

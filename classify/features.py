@@ -8,9 +8,8 @@ training matrix and the prediction matrix come from the same code.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from functools import partial
+from functools import cache, partial
 
 import numpy as np
 import scipy.sparse as sp
@@ -18,38 +17,29 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from classify.compiled import Batch, feature_matrix
-from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
+from classify.compiled import Batch, feature_matrix, tokenize_articles
+from classify.lexindex import LexiconIndex
 from classify.text import default_tokenizer, ngrams
 
 __all__ = ["Batch", "Featurizer", "lexicon_index", "tokenize_batch"]
 
-_index_lock = threading.Lock()
-_index: LexiconIndex | None = None
 
-
+@cache
 def lexicon_index() -> LexiconIndex:
     """The installed lexicon's index (built once per process; training and tests)."""
-    global _index
-    if _index is None:
-        with _index_lock:
-            if _index is None:
-                _index = LexiconIndex.build()
-    return _index
+    return LexiconIndex.build()
 
 
 def tokenize_batch(titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
     """Tokens and lexicon matches with the installed lexicon (what a model is trained on)."""
-    tok, index = default_tokenizer(), lexicon_index()
-    toks = [tok.article_tokens(t, x) for t, x in zip(titles, texts, strict=True)]
-    return Batch(tokens=toks, matches=[index.match(t) for t in toks])
+    return tokenize_articles(default_tokenizer(), lexicon_index(), titles, texts)
 
 
 class Featurizer(TransformerMixin, BaseEstimator):
     """TF-IDF over word 1..``ngram_max``-grams, side by side with scaled lexicon counts.
 
     ``fit``/``transform`` take a :class:`~classify.compiled.Batch` so a batch is tokenized
-    once for all models. Fitted: ``vocabulary_``, ``idf_``, ``lexicon_``, ``feature_names_``.
+    once for all models. Fitted: ``vocabulary_``, ``idf_``, ``terms_`` (by column), ``lexicon_``.
     """
 
     def __init__(
@@ -82,9 +72,6 @@ class Featurizer(TransformerMixin, BaseEstimator):
         for t, i in self.vocabulary_.items():
             self.terms_[i] = t
         self.lexicon_ = lexicon_index()
-        self.feature_names_ = np.array(
-            self.terms_ + [f"lex:{c}" for c in LEXICON_COLUMNS], dtype=object
-        )
         return self
 
     def transform(self, batch: Batch) -> sp.csr_matrix:

@@ -76,10 +76,6 @@ def make_classifier(
     return Classifier(**params, random_state=seed)
 
 
-def subset(batch: Batch, idx: np.ndarray | list[int]) -> Batch:
-    return batch.subset(idx)
-
-
 def _lr(C: float, seed: int, multinomial: bool = False) -> LogisticRegression:
     return LogisticRegression(
         C=C,

@@ -14,6 +14,7 @@ loop's (tested against a reference implementation in ``tests/test_text.py``).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -480,23 +481,16 @@ def nfkc(text: str) -> str:
     return text.translate(table)
 
 
-_nfkc_lock = threading.Lock()
-_nfkc: tuple[dict[int, str], Callable[[str], object]] | None = None
-
-
 #: The table for this Python's Unicode version, shipped so no process spends ~60 ms building it.
 NFKC_DATA = Path(__file__).resolve().parent / "data" / "nfkc_bmp.json"
 
 
+@functools.cache
 def _nfkc_table() -> tuple[dict[int, str], Callable[[str], object]]:
-    global _nfkc
-    if _nfkc is None:
-        with _nfkc_lock:
-            if _nfkc is None:
-                table, unsafe = _load_nfkc_data() or _nfkc_data()
-                cls = "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in unsafe)
-                _nfkc = (table, re.compile(f"[{cls}\\U00010000-\\U0010ffff]").search)
-    return _nfkc
+    """(BMP char -> its NFKC, search for a character that needs the full algorithm)."""
+    table, unsafe = _load_nfkc_data() or _nfkc_data()
+    cls = "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in unsafe)
+    return table, re.compile(f"[{cls}\\U00010000-\\U0010ffff]").search
 
 
 def _load_nfkc_data() -> tuple[dict[int, str], list[tuple[int, int]]] | None:
@@ -670,20 +664,12 @@ def _segmenter_for(words: tuple[str, ...]) -> Callable[[str], list[str]]:
         return cut
 
 
-_default_lock = threading.Lock()
-_default: Tokenizer | None = None
-
-
+@functools.cache
 def default_tokenizer() -> Tokenizer:
     """The tokenizer with the installed lexicon's Chinese names (training, topics, tests)."""
-    global _default
-    if _default is None:
-        with _default_lock:
-            if _default is None:
-                from classify import lexicon
+    from classify import lexicon
 
-                _default = Tokenizer(lexicon.chinese_words())
-    return _default
+    return Tokenizer(lexicon.chinese_words())
 
 
 def tokenize(text: str) -> list[str]:
