@@ -25,7 +25,13 @@ from dataclasses import asdict
 from pathlib import Path
 
 from classify import paths
-from classify.io import detect_format, open_writer, read_jsonl_range, read_records
+from classify.io import (
+    detect_format,
+    open_writer,
+    read_jsonl_range,
+    read_records,
+    refuse_input_as_output,
+)
 from classify.partitions import Partition, plan_partitions
 from classify.tagging import TAG_FIELDS
 
@@ -96,7 +102,7 @@ def tag_partition(
 ) -> dict:
     """Tag one partition on a worker into ``part_path`` (written aside, then renamed)."""
     from classify.io import JsonlWriter
-    from classify.tagging import _ERROR_MARK, _batches, _encode
+    from classify.tagging import _batches, _encode, write_rows
 
     predictor = _predictor(model_path, model_id, topics)
     writer = open_writer(part_path, part_fmt, fields=TAG_FIELDS)  # renamed into place on close
@@ -105,12 +111,7 @@ def tag_partition(
     try:
         for chunk in _batches(_records(part), batch_size):
             rows = _encode(predictor, chunk, as_lines, explain, topics)
-            if as_lines:
-                writer.write_lines(rows)
-                errors += sum(1 for r in rows if _ERROR_MARK in r)
-            else:
-                writer.write_many(rows)
-                errors += sum(1 for r in rows if r.get("error"))
+            errors += write_rows(writer, rows, as_lines)
             n += len(rows)
     except BaseException:
         writer.discard()
@@ -120,7 +121,7 @@ def tag_partition(
         **asdict(part),
         "records": n,
         "errors": errors,
-        "path": part_path if n else None,  # an empty Parquet part is never created
+        "path": part_path if n else None,  # an empty part has nothing to merge
         "worker_pid": os.getpid(),
         "worker_peak_rss_mb": peak_rss_mb(),
     }
@@ -208,6 +209,7 @@ def tag_dask(
     for p in inputs:
         if str(p) != "-" and not Path(p).exists():
             raise FileNotFoundError(f"input not found: {p}")
+    refuse_input_as_output(out, inputs)
     # absolute paths: a worker's working directory is not the driver's
     inputs = [str(p) if str(p) == "-" else str(Path(p).resolve()) for p in inputs]
     model_path, model_id = _resolve_model(predictor_path)

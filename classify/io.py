@@ -504,6 +504,13 @@ def stdin_is_data() -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISREG(mode) or stat.S_ISSOCK(mode)
 
 
+def refuse_input_as_output(out: str | Path | None, inputs: Iterable[str | Path]) -> None:
+    """Raise ValueError when writing ``out`` would overwrite one of the ``inputs``."""
+    clobbered = same_file(out, inputs)
+    if clobbered:
+        raise ValueError(f"the output {out} is the input {clobbered}: write the tags elsewhere")
+
+
 def same_file(out: str | Path | None, inputs: Iterable[str | Path]) -> str | None:
     """The input that ``out`` would overwrite (the same file, links resolved), if any."""
     if out is None or str(out) == "-":

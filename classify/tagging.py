@@ -23,7 +23,7 @@ from classify.io import (
     open_writer,
     read_jsonl_range,
     read_records,
-    same_file,
+    refuse_input_as_output,
 )
 from classify.partitions import Partition, plan_partitions
 
@@ -85,6 +85,15 @@ def _encode(predictor, chunk: list, as_lines: bool, explain: bool, topics: bool)
     return [t.to_dict() for t in predictor._predict_batch(chunk, explain=explain, topics=topics)]
 
 
+def write_rows(writer, rows: list, as_lines: bool) -> int:  # noqa: ANN001 - an io writer
+    """Write one batch of output rows (JSON lines or Tag dicts); returns its error count."""
+    if as_lines:
+        writer.write_lines(rows)
+        return sum(1 for r in rows if _ERROR_MARK in r)
+    writer.write_many(rows)
+    return sum(1 for r in rows if r.get("error"))
+
+
 def _work(chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:
     return _encode(_worker, chunk, as_lines, explain, topics)
 
@@ -121,14 +130,9 @@ def tag_records(
         for p in inputs:  # fail before writing anything when an input is missing
             if p != "-" and not Path(p).exists():
                 raise FileNotFoundError(f"input not found: {p}")
-    clobbered = same_file(out, inputs)
-    if clobbered:
-        raise ValueError(f"the output {out} is the input {clobbered}: write the tags elsewhere")
+    refuse_input_as_output(out, inputs)
     writer = open_writer(out, fmt, fields=TAG_FIELDS)
     as_lines = isinstance(writer, JsonlWriter)
-    parquet = fmt == "parquet" or (
-        fmt is None and out is not None and str(out).endswith(".parquet")
-    )
     n = errors = 0
     progress = _progress() if sys.stderr.isatty() else None
     try:
@@ -147,14 +151,7 @@ def tag_records(
         if progress:
             progress.start()
         for rows in results:
-            if as_lines:
-                writer.write_lines(rows)
-                errors += sum(1 for r in rows if _ERROR_MARK in r)
-            else:
-                if parquet:
-                    rows = [{k: r.get(k) for k in TAG_FIELDS} for r in rows]
-                writer.write_many(rows)
-                errors += sum(1 for r in rows if r.get("error"))
+            errors += write_rows(writer, rows, as_lines)  # Parquet keeps TAG_FIELDS only
             n += len(rows)
             if progress:
                 progress.update(task, advance=len(rows))

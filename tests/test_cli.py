@@ -221,6 +221,9 @@ def test_output_that_is_an_input_is_refused_and_the_input_kept(
     for out in (src, tmp_path / "." / f"mine.{ext}"):
         r = runner.invoke(app, ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle)])
         assert r.exit_code == 2 and "is the input" in r.stderr
+        dask = ["tag", str(src), "-o", str(out), "--model", str(tiny_bundle), "--engine", "dask"]
+        r = runner.invoke(app, dask)  # refused before any cluster starts
+        assert r.exit_code == 2 and "is the input" in r.stderr
     assert src.read_bytes() == before
 
 
