@@ -463,9 +463,6 @@ def dumps_json(v: Any) -> str:
     return _ENCODER.encode(v)
 
 
-_dumps = dumps_json
-
-
 class _Target:
     """An output file written under a temp name beside it and renamed over it on success.
 
@@ -475,9 +472,8 @@ class _Target:
     """
 
     def __init__(self, out: str | Path) -> None:
+        _refuse_directory(out)
         self.final = Path(out)
-        if self.final.is_dir() or str(out).endswith(("/", os.sep)):
-            raise ValueError(f"output {out} is a directory: give a file name (-o DIR/tags.jsonl)")
         if not self.final.parent.is_dir():
             raise ValueError(f"output directory {self.final.parent} does not exist")
         self.path = str(self.final.parent / f".tmp-{os.getpid()}-{self.final.name}")
@@ -489,6 +485,11 @@ class _Target:
     def discard(self) -> None:
         with contextlib.suppress(OSError):
             os.unlink(self.path)
+
+
+def _refuse_directory(out: str | Path) -> None:
+    if Path(out).is_dir() or str(out).endswith(("/", os.sep)):
+        raise ValueError(f"output {out} is a directory: give a file name (-o DIR/tags.jsonl)")
 
 
 def stdin_is_data() -> bool:
@@ -524,7 +525,32 @@ def same_file(out: str | Path | None, inputs: Iterable[str | Path]) -> str | Non
     return None
 
 
-class JsonlWriter:
+class _TextWriter:
+    """A text output: stdout or a caller's stream (flushed), or an atomic file (``_target``)."""
+
+    fh: IO[str]
+    _own: bool
+    _target: _Target | None
+
+    def close(self) -> None:
+        """Finish the output (a file is renamed into place only now)."""
+        if self._own:
+            self.fh.close()
+            if self._target:
+                self._target.commit()
+        else:
+            self.fh.flush()
+
+    def discard(self) -> None:
+        """Abandon the output after a failure: a file output keeps its previous content."""
+        if self._own:
+            with contextlib.suppress(Exception):
+                self.fh.close()
+            if self._target:
+                self._target.discard()
+
+
+class JsonlWriter(_TextWriter):
     """Writes one JSON object per line, non-ASCII unescaped (atomically, for a file)."""
 
     def __init__(self, out: str | Path | IO[str] | None) -> None:
@@ -545,7 +571,7 @@ class JsonlWriter:
             )
 
     def write_many(self, rows: Iterable[dict]) -> None:
-        self.write_lines([_dumps(r) for r in rows])
+        self.write_lines([dumps_json(r) for r in rows])
 
     def write_lines(self, lines: list[str]) -> None:
         """Write already-encoded JSON records (one per item, without the newline)."""
@@ -554,25 +580,8 @@ class JsonlWriter:
             text = text.translate(_LINE_SEPARATORS)
         self.fh.write(text)
 
-    def close(self) -> None:
-        """Finish the output (a file is renamed into place only now)."""
-        if self._own:
-            self.fh.close()
-            if self._target:
-                self._target.commit()
-        else:
-            self.fh.flush()
 
-    def discard(self) -> None:
-        """Abandon the output after a failure: a file output keeps its previous content."""
-        if self._own:
-            with contextlib.suppress(Exception):
-                self.fh.close()
-            if self._target:
-                self._target.discard()
-
-
-class CsvWriter:
+class CsvWriter(_TextWriter):
     """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell (atomic for a file)."""
 
     def __init__(self, out: str | Path | None, fields: list[str] | None = None) -> None:
@@ -588,7 +597,7 @@ class CsvWriter:
 
     def write_many(self, rows: Iterable[dict]) -> None:
         for r in rows:
-            flat = {k: (_dumps(v) if isinstance(v, list | dict) else v) for k, v in r.items()}
+            flat = {k: (dumps_json(v) if isinstance(v, list | dict) else v) for k, v in r.items()}
             if self.writer is None:
                 self.writer = csv.DictWriter(
                     self.fh, fieldnames=self.fields or list(flat), extrasaction="ignore"
@@ -600,9 +609,7 @@ class CsvWriter:
         """Finish the output; with no rows, a header-only CSV (when the fields are known)."""
         if self.writer is None and self.fields:
             csv.DictWriter(self.fh, fieldnames=self.fields).writeheader()
-        JsonlWriter.close(self)  # type: ignore[arg-type]
-
-    discard = JsonlWriter.discard
+        super().close()
 
 
 class ParquetWriter:
@@ -630,9 +637,9 @@ class ParquetWriter:
             for k in self.fields:
                 v = r.get(k)
                 if isinstance(v, dict):
-                    v = _dumps(v)
+                    v = dumps_json(v)
                 cols[k].append(v)
-        schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
+        schema = self._schema()
         table = pa.table(
             {k: pa.array(cols[k], type=schema.field(k).type) for k in self.fields}, schema=schema
         )
@@ -643,11 +650,9 @@ class ParquetWriter:
     def close(self) -> None:
         """Finish the file; with no rows, a valid empty Parquet file (when the fields are known)."""
         if self.writer is None and self.fields:
-            import pyarrow as pa
             import pyarrow.parquet as pq
 
-            schema = pa.schema([(k, _arrow_type(k)) for k in self.fields])
-            pq.write_table(schema.empty_table(), self.path)
+            pq.write_table(self._schema().empty_table(), self.path)
         elif self.writer is not None:
             self.writer.close()
         self._target.commit()
@@ -657,6 +662,11 @@ class ParquetWriter:
             with contextlib.suppress(Exception):
                 self.writer.close()
         self._target.discard()
+
+    def _schema(self):  # noqa: ANN202 - a pyarrow schema
+        import pyarrow as pa
+
+        return pa.schema([(k, _arrow_type(k)) for k in self.fields or []])
 
 
 def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
@@ -677,9 +687,8 @@ def open_writer(out: str | Path | None, fmt: str | None = None, fields: list[str
     A file output is written atomically (see :class:`_Target`): ``close()`` puts it in place,
     ``discard()`` after a failure leaves the previous file as it was.
     """
-    is_path = out is not None and str(out) != "-" and not hasattr(out, "write")
-    if is_path and (Path(out).is_dir() or str(out).endswith(("/", os.sep))):
-        raise ValueError(f"output {out} is a directory: give a file name (-o DIR/tags.jsonl)")
+    if out is not None and str(out) != "-" and not hasattr(out, "write"):
+        _refuse_directory(out)  # before the format is read from a directory's name
     if fmt is None:
         fmt = "jsonl" if out is None or str(out) == "-" else detect_format(out)
     if fmt == "jsonl":
