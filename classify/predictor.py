@@ -169,10 +169,21 @@ class Predictor:
             yield from self._predict_batch(recs, explain=explain, topics=topics)
 
     def _score(self, good: list[Article]) -> _Scored:
+        """Score a batch and decode the decisions both renderers (Tags, JSON lines) share."""
         clf = self.classifier
         batch = clf.tokenize([a.title for a in good], [a.text for a in good])
         Ps, Pt, X = clf.predict_batch(batch)
-        return _Scored(batch, Ps, Pt, X, clf.decide_sectors(Ps), clf.decide_tone(Pt))
+        D = clf.decide_sectors(Ps).tolist()
+        order = np.argsort(-Ps, axis=1).tolist()
+        return _Scored(
+            batch,
+            Ps,
+            Pt,
+            X,
+            sectors=[[j for j in row if d[j]] for row, d in zip(order, D, strict=True)],
+            tone=clf.decide_tone(Pt).tolist(),
+            tone_index=np.round(Pt[:, _E] - Pt[:, _T], 4).tolist(),
+        )
 
     def _predict_batch(
         self, recs: list[Article | BadRecord], explain: bool, topics: bool
@@ -190,16 +201,13 @@ class Predictor:
         clf = self.classifier
         Ps_r = np.round(s.Ps, 4).tolist()
         Pt_r = np.round(s.Pt, 4).tolist()
-        idx_r = np.round(s.Pt[:, _E] - s.Pt[:, _T], 4).tolist()
-        order = np.argsort(-s.Ps, axis=1).tolist()
-        D = s.D.tolist()
-        T = s.T.tolist()
+        T = s.tone
         topic_rows = (
             self._topics([(a.title or "") + "\n" + a.text for a in good]) if topics else None
         )
         out = []
         for k, a in enumerate(good):
-            sectors = [SECTORS[j] for j in order[k] if D[k][j]]
+            sectors = [SECTORS[j] for j in s.sectors[k]]
             tag = Tag(
                 id=a.id,
                 title=a.title,
@@ -208,7 +216,7 @@ class Predictor:
                 sector_scores=dict(zip(SECTORS, Ps_r[k], strict=True)),
                 tone=TONES[T[k]],
                 tone_scores=dict(zip(TONES, Pt_r[k], strict=True)),
-                tone_index=idx_r[k],
+                tone_index=s.tone_index[k],
                 companies=clf.lexicon.companies(s.batch.matches[k]),
                 topic=topic_rows[k] if topic_rows else None,
                 model=self.model_id,
@@ -243,20 +251,17 @@ class Predictor:
         n = len(good)
         sector_seg = self._score_segments(s.Ps, self._sector_keys, n)
         tone_seg = self._score_segments(s.Pt, self._tone_keys, n)
-        idx_r = list(map(repr, np.round(s.Pt[:, _E] - s.Pt[:, _T], 4).tolist()))
-        order = np.argsort(-s.Ps, axis=1).tolist()
-        D = s.D.tolist()
-        T = s.T.tolist()
+        idx_r = list(map(repr, s.tone_index))
+        T = s.tone
         sj, tj, tmpl = self._sector_json, self._tone_json, self._line_template
         companies = self.classifier.lexicon.companies
         matches = s.batch.matches
         out = []
         for k, a in enumerate(good):
-            Dk = D[k]
             line = tmpl % (
                 _enc(a.id),
                 _title_date(a),
-                ", ".join([sj[j] for j in order[k] if Dk[j]]),
+                ", ".join([sj[j] for j in s.sectors[k]]),
                 sector_seg[k],
                 tj[T[k]],
                 tone_seg[k],
@@ -306,11 +311,12 @@ def _title_date(a: Article) -> str:
 
 @dataclass(slots=True)
 class _Scored:
-    """One scored batch: tokens and matches, probabilities, features, decisions."""
+    """One scored batch: tokens and matches, probabilities, features, decoded decisions."""
 
     batch: Batch
     Ps: np.ndarray
     Pt: np.ndarray
     X: Any
-    D: np.ndarray
-    T: np.ndarray
+    sectors: list[list[int]]  # per row: the chosen sector columns, highest score first
+    tone: list[int]  # per row: the chosen tone column
+    tone_index: list[float]  # per row: P(easing) - P(tightening), rounded to 4 places
