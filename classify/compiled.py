@@ -69,7 +69,8 @@ def tokenize_articles(
     at = tokenizer.article_tokens
     toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
     match = lexicon.match
-    return Batch(toks, [match(t) for t in toks])
+    raws = (x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True))
+    return Batch(toks, [match(t, raw) for t, raw in zip(toks, raws, strict=True)])
 
 
 # --------------------------------------------------------------------------- calibrated scoring

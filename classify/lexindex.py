@@ -8,13 +8,14 @@ again. Only numpy; no scikit-learn, no YAML on the prediction path.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from itertools import compress
 
 import numpy as np
 
 from classify.schema import SECTORS
-from classify.text import NUM_TOKEN, Tokenizer
+from classify.text import NUM_TOKEN, Tokenizer, dropped_words
 
 __all__ = ["LEXICON_COLUMNS", "LexiconIndex"]
 
@@ -34,6 +35,44 @@ _COL = {c: i for i, c in enumerate(LEXICON_COLUMNS)}
 
 Match = tuple[str, str]  # (group, value): ("entity", id) | ("term", sector) | ("action", direction)
 
+#: How many tokens either side of an ambiguous name a second cue may stand.
+CUE_WINDOW = 30
+
+_ODD_PUNCT = re.compile(r"[^\w\s.\-&'’:/]")  # characters tokenizing strips from a name (Face++)
+_LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
+
+
+def surface_pattern(name: str) -> str:
+    """A regex finding ``name`` as written: the words tokenizing drops keep their case.
+
+    "US government" must be written with "US" in capitals, "Will Semiconductor" with "Will";
+    the other words match in any case, spaces as any whitespace, punctuation as written.
+    """
+    dropped = set(dropped_words(name))
+    out = []
+    for m in re.finditer(r"[A-Za-z0-9]+|\s+|.", name):
+        piece = m.group()
+        if piece.isspace():
+            out.append(r"\s+")
+        elif piece in ("'", "’"):
+            out.append("['’]")
+        elif piece.isascii() and piece.isalnum():
+            esc = re.escape(piece)
+            out.append(esc if piece.lower() in dropped else f"(?i:{esc})")
+        else:
+            out.append(re.escape(piece))
+    head = "(?<![A-Za-z0-9])" if _LATIN_EDGE.match(name[:1]) else ""
+    tail = "(?![A-Za-z0-9])" if _LATIN_EDGE.match(name[-1:]) else ""
+    return head + "".join(out) + tail
+
+
+def _condition(name: str, needs_cue: bool) -> dict | None:
+    """When a name's token match is not enough: it must be found as written, or needs a cue."""
+    lossy = bool(dropped_words(name)) or bool(_ODD_PUNCT.search(name))
+    if not lossy and not needs_cue:
+        return None
+    return {"surface": [surface_pattern(name)] if lossy else [], "cue": needs_cue}
+
 
 class LexiconIndex:
     """Lexicon names and words as token tuples, matched longest-first without overlaps.
@@ -41,6 +80,13 @@ class LexiconIndex:
     ``phrases`` maps a token tuple to its ``(group, value)`` entries; ``entities`` maps an
     entity id to ``{"kind", "sectors", "country"}``; ``user_words`` are the Chinese names the
     segmenter must keep whole (so the text is cut the way the phrases were).
+
+    ``conditions`` maps ``(tokens, entry)`` to what an entity name needs beyond its tokens:
+    ``surface`` patterns, one of which must occur in the raw text (names that tokenize to less
+    than they say: "US government" → ``government``, "Face++" → ``face``, "理想ONE" → 理想),
+    and ``cue``: the name is also an ordinary word (荣耀, 中兴), so it counts only with another
+    name of the same entity, a term of one of its sectors, or an entity of one of its sectors
+    within :data:`CUE_WINDOW` tokens. Entries without conditions match on tokens alone.
     """
 
     def __init__(
@@ -49,11 +95,18 @@ class LexiconIndex:
         entities: dict[str, dict],
         user_words: Sequence[str],
         source_sha256: str | None = None,
+        conditions: dict[tuple[tuple[str, ...], Match], dict] | None = None,
     ) -> None:
         self.phrases = phrases
         self.entities = entities
         self.user_words = tuple(user_words)
         self.source_sha256 = source_sha256
+        self.conditions = dict(conditions or {})
+        self._conditional = {k for k, _ in self.conditions}
+        self._surface = {
+            key: [re.compile(p) for p in c["surface"]] for key, c in self.conditions.items()
+        }
+        self._sectors = {i: frozenset(e.get("sectors", ())) for i, e in entities.items()}
         starts: dict[str, set[int]] = {}
         for k in phrases:
             starts.setdefault(k[0], set()).add(len(k))
@@ -80,14 +133,31 @@ class LexiconIndex:
 
         tok = tokenizer or default_tokenizer()
         phrases: dict[tuple[str, ...], list[Match]] = {}
+        conditions: dict[tuple[tuple[str, ...], Match], dict] = {}
 
-        def add(name: str, group: str, value: str) -> None:
+        def add(name: str, group: str, value: str, needs_cue: bool = False) -> None:
             toks = tuple(tok.tokenize(name))
-            if toks and not (len(toks) == 1 and toks[0] == NUM_TOKEN):
-                entry = (group, value)
-                bucket = phrases.setdefault(toks, [])
-                if entry not in bucket:
-                    bucket.append(entry)
+            if not toks or (len(toks) == 1 and toks[0] == NUM_TOKEN):
+                return
+            entry = (group, value)
+            cond = _condition(name, needs_cue) if group == "entity" else None
+            bucket = phrases.setdefault(toks, [])
+            key = (toks, entry)
+            if entry not in bucket:
+                bucket.append(entry)
+                if cond:
+                    conditions[key] = cond
+            elif key in conditions:  # the entry is conditional so far: this name may relax it
+                if cond is None:
+                    del conditions[key]
+                else:
+                    old = conditions[key]
+                    surface = (
+                        old["surface"] + cond["surface"]
+                        if old["surface"] and cond["surface"]
+                        else []
+                    )
+                    conditions[key] = {"surface": surface, "cue": old["cue"] and cond["cue"]}
 
         entities = {}
         for e in lexicon.entities():
@@ -97,7 +167,7 @@ class LexiconIndex:
                 "country": e.country if e.kind == "regulator" else None,
             }
             for name in e.names:
-                add(name, "entity", e.id)
+                add(name, "entity", e.id, name in e.needs_cue)
         for direction, langs in lexicon.actions().items():
             for words in langs.values():
                 for w in words:
@@ -106,40 +176,95 @@ class LexiconIndex:
             for words in langs.values():
                 for w in words:
                     add(w, "term", sector)
-        return cls(phrases, entities, tok.user_words, lexicon.fingerprint())
+        return cls(phrases, entities, tok.user_words, lexicon.fingerprint(), conditions)
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "phrases": [[list(k), [list(e) for e in v]] for k, v in self.phrases.items()],
             "entities": self.entities,
             "user_words": list(self.user_words),
             "source_sha256": self.source_sha256,
         }
+        if self.conditions:  # absent in bundles built before conditions existed
+            out["conditions"] = [[list(k), list(e), c] for (k, e), c in self.conditions.items()]
+        return out
 
     @classmethod
     def from_json(cls, data: dict) -> LexiconIndex:
         phrases = {tuple(k): [(g, v) for g, v in entries] for k, entries in data["phrases"]}
-        return cls(phrases, data["entities"], data["user_words"], data.get("source_sha256"))
+        conditions = {(tuple(k), (e[0], e[1])): c for k, e, c in data.get("conditions", ())}
+        return cls(
+            phrases, data["entities"], data["user_words"], data.get("source_sha256"), conditions
+        )
 
     # ------------------------------------------------------------------ matching
 
-    def match(self, tokens: Sequence[str]) -> list[Match]:
-        """(group, value) for every lexicon phrase in the tokens, longest match first, no overlaps."""
-        starts, phrases = self.starts, self.phrases
+    def match(self, tokens: Sequence[str], text: str = "") -> list[Match]:
+        """(group, value) for every lexicon phrase in the tokens, longest match first, no overlaps.
+
+        ``text`` is the raw text the tokens came from, for the names that must be found as
+        written (:attr:`conditions`); without it those names never match.
+        """
+        starts, phrases, conditional = self.starts, self.phrases, self._conditional
         lengths = list(map(starts.get, tokens))  # phrase lengths starting at each token, or None
         out: list[Match] = []
+        where: list[int] = []  # token position of each entry in out (for the cue window)
+        waiting: list[tuple[int, int, Match]] = []  # (slot in out, token position, entry)
         n, nxt = len(tokens), 0
         for i in compress(range(n), lengths):
             if i < nxt:
                 continue
             for L in lengths[i]:
                 if i + L <= n:
-                    hit = phrases.get(tuple(tokens[i : i + L]))
-                    if hit:
-                        out.extend(hit)
-                        nxt = i + L
-                        break
+                    key = tuple(tokens[i : i + L])
+                    hit = phrases.get(key)
+                    if hit and key in conditional:
+                        hit = self._admit(key, hit, text, len(out), i, waiting)
+                    if not hit:
+                        continue  # nothing here, or every entry refused: try a shorter phrase
+                    out.extend(hit)
+                    where.extend([i] * len(hit))
+                    nxt = i + L
+                    break
+        if waiting:
+            return self._resolve_cues(out, where, waiting)
         return out
+
+    def _admit(
+        self, key: tuple[str, ...], hit: list[Match], text: str, slot: int, i: int, waiting: list
+    ) -> list[Match]:
+        """The entries of a conditional phrase that stand here (surface found); cue entries
+        are admitted provisionally and recorded in ``waiting``."""
+        admitted: list[Match] = []
+        for entry in hit:
+            cond = self.conditions.get((key, entry))
+            if cond is not None:
+                surface = self._surface[(key, entry)]
+                if surface and not any(p.search(text) for p in surface):
+                    continue
+                if cond["cue"]:
+                    waiting.append((slot + len(admitted), i, entry))
+            admitted.append(entry)
+        return admitted
+
+    def _resolve_cues(self, out: list[Match], where: list[int], waiting: list) -> list[Match]:
+        """Drop the waiting entries that have no cue within :data:`CUE_WINDOW` tokens."""
+        slots = {s for s, _, _ in waiting}
+        drop = set()
+        for slot, pos, (_, ent) in waiting:
+            sectors = self._sectors.get(ent, frozenset())
+            cued = False
+            for k, (g, v) in enumerate(out):
+                if k in slots or abs(where[k] - pos) > CUE_WINDOW:
+                    continue
+                if (g == "term" and v in sectors) or (
+                    g == "entity" and (v == ent or sectors & self._sectors.get(v, frozenset()))
+                ):
+                    cued = True
+                    break
+            if not cued:
+                drop.add(slot)
+        return [m for k, m in enumerate(out) if k not in drop]
 
     def companies(self, matches: Sequence[Match]) -> list[str]:
         """Company/product ids among the matches (regulators are not companies), first seen first."""

@@ -568,6 +568,17 @@ def _latin(words: list[str]) -> list[str]:
     ]
 
 
+def dropped_words(text: str) -> list[str]:
+    """The Latin words of ``text`` that tokenizing drops (stop words, single letters).
+
+    The lexicon uses it to find names that tokenize to less than they say ("US government"
+    becomes ``government``, "Will Semiconductor" ``semiconductor``): those names must also be
+    found as written in the raw text.
+    """
+    words = [w.removesuffix("'s").strip("'") for w in _LATIN_RE.findall(normalize(text))]
+    return [w for w in words if w in _EN_DROP]
+
+
 class Tokenizer:
     """Tokenizer with its own Chinese user dictionary (``user_words`` are kept whole).
 

@@ -56,3 +56,63 @@ def test_lexicon_counts_weights() -> None:
     col = {c: i for i, c in enumerate(LEXICON_COLUMNS)}
     assert row[col["entity:ai"]] == 2.0 and row[col["entity:cloud"]] == 1.0
     assert row[col["action:tightening"]] == 1.0 and row.sum() == 4.0
+
+
+def _companies(text: str) -> list[str]:
+    """Entity ids (companies, products, people and regulators) the lexicon finds in text."""
+    return [v for g, v in lexicon_index().match(tokenize(text), text) if g == "entity"]
+
+
+def test_names_that_are_ordinary_words_do_not_fire_companies() -> None:
+    """Names that tokenize to an ordinary word must be written as the name (issue #10 item 5)."""
+    negatives = {
+        "We face challenges this year": "megvii",
+        "Hugging Face released a model; The North Face sells jackets": "megvii",
+        "Hello, readers. Hello Kitty turns 50": "hellobike",
+        "Semiconductor sales will rise": "will_semi",
+        "Fintech startups looked up to the giants": "tiger_brokers",
+        "Apollo 11 landed; let us go": "apollo_go",
+        "The long arm of the law": "arm",
+        "The government said it would help us": "us_administration",
+        "他的理想是成为科学家": "li_auto",
+        "荣耀属于每一位运动员": "honor",
+        "实现中华民族伟大复兴，民族中兴": "zte",
+    }
+    for text, company in negatives.items():
+        assert company not in _companies(text), text
+
+
+def test_full_names_and_cued_aliases_still_fire() -> None:
+    positives = {
+        "Face++ maker Megvii files for IPO": "megvii",
+        "Face++ is a vision platform": "megvii",
+        "Hello Inc raises funds": "hellobike",
+        "Will Semiconductor shares rose": "will_semi",
+        "UP Fintech reports results": "tiger_brokers",
+        "Apollo Go expands robotaxi fleet": "apollo_go",
+        "Arm Ltd licenses chips": "arm",
+        "the US government said": "us_administration",
+        "理想ONE停产": "li_auto",
+        "荣耀手机销量增长": "honor",
+        "荣耀发布折叠屏": "honor",  # a devices term nearby is the cue
+        "中兴5G基站出货": "zte",  # a telecom term nearby
+        "中兴通讯发布财报，中兴": "zte",
+    }
+    for text, company in positives.items():
+        assert company in _companies(text), text
+
+
+def test_cue_must_be_near_and_conditions_survive_json() -> None:
+    import json
+
+    idx = lexicon_index()
+    far = "荣耀 " + " ".join(["今天天气很好"] * 60) + " 折叠屏"
+    assert "honor" not in idx.companies(idx.match(tokenize(far), far))
+    back = LexiconIndex.from_json(json.loads(json.dumps(idx.to_json(), ensure_ascii=False)))
+    for text in ("We face challenges", "Face++ maker", "荣耀发布折叠屏", "他的理想"):
+        toks = tokenize(text)
+        assert back.match(toks, text) == idx.match(toks, text)
+    old = idx.to_json()
+    old.pop("conditions")  # a bundle written before conditions: tokens alone decide, as before
+    legacy = LexiconIndex.from_json(old)
+    assert "megvii" in legacy.companies(legacy.match(tokenize("We face challenges")))

@@ -23,6 +23,9 @@ class Entity:
     sectors: tuple[str, ...]
     kind: str
     country: str | None = None
+    #: names that are also ordinary words (荣耀 "glory", 中兴 "revival"): they count only with
+    #: a second cue nearby (another name of the same firm, a word of one of its sectors)
+    needs_cue: tuple[str, ...] = ()
 
 
 def _read(name: str) -> dict:
@@ -45,6 +48,7 @@ def entities() -> tuple[Entity, ...]:
                     sectors=tuple(e.get("sectors", [])),
                     kind=e.get("kind", "company"),
                     country=e.get("country"),
+                    needs_cue=tuple(str(n) for n in e.get("needs_cue", [])),
                 )
             )
     return tuple(out)
