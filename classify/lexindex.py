@@ -40,38 +40,46 @@ CUE_WINDOW = 30
 
 _ODD_PUNCT = re.compile(r"[^\w\s.\-&'’:/]")  # characters tokenizing strips from a name (Face++)
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]")
 
 
 def surface_pattern(name: str) -> str:
     """A regex finding ``name`` as written: the words tokenizing drops keep their case.
 
     "US government" must be written with "US" in capitals, "Will Semiconductor" with "Will";
-    the other words match in any case, spaces as any whitespace, punctuation as written.
+    the other words match in any case, spaces as any whitespace, punctuation as written. In a
+    name with Chinese characters the Chinese carries the name (B站, 理想ONE): any case, and
+    optional spaces where Latin meets Chinese ("b 站").
     """
     dropped = set(dropped_words(name))
+    cjk_name = bool(_CJK_RUN.search(name))
     out = []
-    for m in re.finditer(r"[A-Za-z0-9]+|\s+|.", name):
+    prev = ""
+    for m in re.finditer(r"[A-Za-z0-9]+|[\u3400-\u9fff]+|\s+|.", name):
         piece = m.group()
+        if cjk_name and prev and (_CJK_RUN.match(piece) is None) != (_CJK_RUN.match(prev) is None):
+            out.append(r"\s*")
         if piece.isspace():
             out.append(r"\s+")
         elif piece in ("'", "’"):
             out.append("['’]")
         elif piece.isascii() and piece.isalnum():
             esc = re.escape(piece)
-            out.append(esc if piece.lower() in dropped else f"(?i:{esc})")
+            out.append(esc if piece.lower() in dropped and not cjk_name else f"(?i:{esc})")
         else:
             out.append(re.escape(piece))
+        prev = piece
     head = "(?<![A-Za-z0-9])" if _LATIN_EDGE.match(name[:1]) else ""
     tail = "(?![A-Za-z0-9])" if _LATIN_EDGE.match(name[-1:]) else ""
     return head + "".join(out) + tail
 
 
 def _condition(name: str, needs_cue: bool) -> dict | None:
-    """When a name's token match is not enough: it must be found as written, or needs a cue."""
+    """What one name needs beyond its tokens (None: nothing): found as written, and/or a cue."""
     lossy = bool(dropped_words(name)) or bool(_ODD_PUNCT.search(name))
     if not lossy and not needs_cue:
         return None
-    return {"surface": [surface_pattern(name)] if lossy else [], "cue": needs_cue}
+    return {"surface": surface_pattern(name) if lossy else None, "cue": needs_cue}
 
 
 class LexiconIndex:
@@ -81,12 +89,14 @@ class LexiconIndex:
     entity id to ``{"kind", "sectors", "country"}``; ``user_words`` are the Chinese names the
     segmenter must keep whole (so the text is cut the way the phrases were).
 
-    ``conditions`` maps ``(tokens, entry)`` to what an entity name needs beyond its tokens:
-    ``surface`` patterns, one of which must occur in the raw text (names that tokenize to less
+    ``conditions`` maps ``(tokens, entry)`` to the alternatives (one per name with those
+    tokens) of what an entity name needs beyond its tokens, any one of which admits the match:
+    a ``surface`` pattern that must occur in the raw text (names that tokenize to less
     than they say: "US government" → ``government``, "Face++" → ``face``, "理想ONE" → 理想),
-    and ``cue``: the name is also an ordinary word (荣耀, 中兴), so it counts only with another
-    name of the same entity, a term of one of its sectors, or an entity of one of its sectors
-    within :data:`CUE_WINDOW` tokens. Entries without conditions match on tokens alone.
+    and ``cue``: the name is also an ordinary word (荣耀 "glory", 中兴 "revival", 理想 "ideal"),
+    so it counts only with another lexicon match (a company, regulator, sector term or action
+    word) within :data:`CUE_WINDOW` tokens: in tech news the bare name is nearly always the
+    firm, in general news it stands alone. Entries without conditions match on tokens alone.
     """
 
     def __init__(
@@ -95,7 +105,7 @@ class LexiconIndex:
         entities: dict[str, dict],
         user_words: Sequence[str],
         source_sha256: str | None = None,
-        conditions: dict[tuple[tuple[str, ...], Match], dict] | None = None,
+        conditions: dict[tuple[tuple[str, ...], Match], list[dict]] | None = None,
     ) -> None:
         self.phrases = phrases
         self.entities = entities
@@ -103,10 +113,10 @@ class LexiconIndex:
         self.source_sha256 = source_sha256
         self.conditions = dict(conditions or {})
         self._conditional = {k for k, _ in self.conditions}
-        self._surface = {
-            key: [re.compile(p) for p in c["surface"]] for key, c in self.conditions.items()
+        self._alternatives = {
+            key: [(re.compile(a["surface"]) if a["surface"] else None, a["cue"]) for a in alts]
+            for key, alts in self.conditions.items()
         }
-        self._sectors = {i: frozenset(e.get("sectors", ())) for i, e in entities.items()}
         starts: dict[str, set[int]] = {}
         for k in phrases:
             starts.setdefault(k[0], set()).add(len(k))
@@ -133,7 +143,7 @@ class LexiconIndex:
 
         tok = tokenizer or default_tokenizer()
         phrases: dict[tuple[str, ...], list[Match]] = {}
-        conditions: dict[tuple[tuple[str, ...], Match], dict] = {}
+        conditions: dict[tuple[tuple[str, ...], Match], list[dict]] = {}
 
         def add(name: str, group: str, value: str, needs_cue: bool = False) -> None:
             toks = tuple(tok.tokenize(name))
@@ -146,18 +156,12 @@ class LexiconIndex:
             if entry not in bucket:
                 bucket.append(entry)
                 if cond:
-                    conditions[key] = cond
-            elif key in conditions:  # the entry is conditional so far: this name may relax it
+                    conditions[key] = [cond]
+            elif key in conditions:  # conditional so far: one more way to admit it
                 if cond is None:
-                    del conditions[key]
-                else:
-                    old = conditions[key]
-                    surface = (
-                        old["surface"] + cond["surface"]
-                        if old["surface"] and cond["surface"]
-                        else []
-                    )
-                    conditions[key] = {"surface": surface, "cue": old["cue"] and cond["cue"]}
+                    del conditions[key]  # a name that needs nothing: tokens alone decide
+                elif cond not in conditions[key]:
+                    conditions[key].append(cond)
 
         entities = {}
         for e in lexicon.entities():
@@ -233,35 +237,31 @@ class LexiconIndex:
     def _admit(
         self, key: tuple[str, ...], hit: list[Match], text: str, slot: int, i: int, waiting: list
     ) -> list[Match]:
-        """The entries of a conditional phrase that stand here (surface found); cue entries
-        are admitted provisionally and recorded in ``waiting``."""
+        """The entries of a conditional phrase that stand here: an alternative whose surface is
+        found admits it; one that also needs a cue admits it provisionally (``waiting``)."""
         admitted: list[Match] = []
         for entry in hit:
-            cond = self.conditions.get((key, entry))
-            if cond is not None:
-                surface = self._surface[(key, entry)]
-                if surface and not any(p.search(text) for p in surface):
+            alts = self._alternatives.get((key, entry))
+            if alts is not None:
+                found = [cue for pat, cue in alts if pat is None or pat.search(text)]
+                if not found:
                     continue
-                if cond["cue"]:
+                if all(found):  # every alternative found still needs a cue
                     waiting.append((slot + len(admitted), i, entry))
             admitted.append(entry)
         return admitted
 
     def _resolve_cues(self, out: list[Match], where: list[int], waiting: list) -> list[Match]:
-        """Drop the waiting entries that have no cue within :data:`CUE_WINDOW` tokens."""
+        """Drop the waiting entries with no other match within :data:`CUE_WINDOW` tokens."""
         slots = {s for s, _, _ in waiting}
         drop = set()
         for slot, pos, (_, ent) in waiting:
-            sectors = self._sectors.get(ent, frozenset())
-            cued = False
-            for k, (g, v) in enumerate(out):
-                if k in slots or abs(where[k] - pos) > CUE_WINDOW:
-                    continue
-                if (g == "term" and v in sectors) or (
-                    g == "entity" and (v == ent or sectors & self._sectors.get(v, frozenset()))
-                ):
-                    cued = True
-                    break
+            cued = any(
+                k not in slots and abs(where[k] - pos) <= CUE_WINDOW and v != ent
+                for k, (_, v) in enumerate(out)
+            ) or any(  # or a name of the same entity that stands on its own
+                k not in slots and v == ent for k, (_, v) in enumerate(out)
+            )
             if not cued:
                 drop.add(slot)
         return [m for k, m in enumerate(out) if k not in drop]

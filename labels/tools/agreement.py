@@ -34,24 +34,48 @@ def compare(first: dict, second: dict) -> dict:
         b = [s in second[i]["sectors"] for i in ids]
         tp = sum(x and y for x, y in zip(a, b, strict=True))
         f1 = 2 * tp / (sum(a) + sum(b)) if (sum(a) + sum(b)) else None
-        out["sectors"][s] = {"first": sum(a), "second": sum(b), "both": tp,
-                             "agree": sum(x == y for x, y in zip(a, b, strict=True)) / len(ids),
-                             "kappa": round(kappa(a, b), 3) if (sum(a) + sum(b)) else None,
-                             "f1": round(f1, 3) if f1 is not None else None}
+        out["sectors"][s] = {
+            "first": sum(a),
+            "second": sum(b),
+            "both": tp,
+            "agree": sum(x == y for x, y in zip(a, b, strict=True)) / len(ids),
+            "kappa": round(kappa(a, b), 3) if (sum(a) + sum(b)) else None,
+            "f1": round(f1, 3) if f1 is not None else None,
+        }
     ta = [first[i]["tone"] for i in ids]
     tb = [second[i]["tone"] for i in ids]
-    out["tone"] = {"agree": round(sum(x == y for x, y in zip(ta, tb, strict=True)) / len(ids), 3),
-                   "kappa": round(kappa(ta, tb), 3),
-                   "pairs": {f"{x}->{y}": sum(1 for p, q in zip(ta, tb, strict=True) if (p, q) == (x, y))
-                             for x in TONES for y in TONES if x != y and any((p, q) == (x, y) for p, q in zip(ta, tb, strict=True))}}
+    out["tone"] = {
+        "agree": round(sum(x == y for x, y in zip(ta, tb, strict=True)) / len(ids), 3),
+        "kappa": round(kappa(ta, tb), 3),
+        "pairs": {
+            f"{x}->{y}": sum(1 for p, q in zip(ta, tb, strict=True) if (p, q) == (x, y))
+            for x in TONES
+            for y in TONES
+            if x != y and any((p, q) == (x, y) for p, q in zip(ta, tb, strict=True))
+        },
+    }
     exact = sum(set(first[i]["sectors"]) == set(second[i]["sectors"]) for i in ids) / len(ids)
-    jac = sum(len(set(first[i]["sectors"]) & set(second[i]["sectors"])) /
-              max(1, len(set(first[i]["sectors"]) | set(second[i]["sectors"]))) for i in ids) / len(ids)
+    jac = sum(
+        len(set(first[i]["sectors"]) & set(second[i]["sectors"]))
+        / max(1, len(set(first[i]["sectors"]) | set(second[i]["sectors"])))
+        for i in ids
+    ) / len(ids)
     f1s = [v["f1"] for v in out["sectors"].values() if v["f1"] is not None]
-    out["sector_sets"] = {"exact": round(exact, 3), "jaccard": round(jac, 3), "macro_f1": round(sum(f1s) / len(f1s), 3)}
-    out["disagreements"] = [{"id": i, "first": [first[i]["sectors"], first[i]["tone"]],
-                             "second": [second[i]["sectors"], second[i]["tone"]]}
-                            for i in ids if set(first[i]["sectors"]) != set(second[i]["sectors"]) or first[i]["tone"] != second[i]["tone"]]
+    out["sector_sets"] = {
+        "exact": round(exact, 3),
+        "jaccard": round(jac, 3),
+        "macro_f1": round(sum(f1s) / len(f1s), 3),
+    }
+    out["disagreements"] = [
+        {
+            "id": i,
+            "first": [first[i]["sectors"], first[i]["tone"]],
+            "second": [second[i]["sectors"], second[i]["tone"]],
+        }
+        for i in ids
+        if set(first[i]["sectors"]) != set(second[i]["sectors"])
+        or first[i]["tone"] != second[i]["tone"]
+    ]
     return out
 
 
@@ -64,7 +88,11 @@ if __name__ == "__main__":
     if "--json" in sys.argv:
         print(json.dumps(res, ensure_ascii=False, indent=1))
     else:
-        print(f"n={res['n']} sector sets: {res['sector_sets']}  tone: agree {res['tone']['agree']} kappa {res['tone']['kappa']} {res['tone']['pairs']}")
+        print(
+            f"n={res['n']} sector sets: {res['sector_sets']}  tone: agree {res['tone']['agree']} kappa {res['tone']['kappa']} {res['tone']['pairs']}"
+        )
         for s, v in res["sectors"].items():
             if v["first"] or v["second"]:
-                print(f"  {s:15s} first {v['first']:3d} second {v['second']:3d} both {v['both']:3d} kappa {v['kappa']} f1 {v['f1']}")
+                print(
+                    f"  {s:15s} first {v['first']:3d} second {v['second']:3d} both {v['both']:3d} kappa {v['kappa']} f1 {v['f1']}"
+                )

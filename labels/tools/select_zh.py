@@ -37,10 +37,38 @@ QUERIES: dict[str, list[str]] = {
     "telecom": ["5G", "中国移动", "中国联通", "中国电信", "运营商", "基站", "6G", "宽带"],
     "devices": ["手机", "iPhone", "平板", "耳机", "家电", "Mate", "折叠屏", "可穿戴"],
     "edtech": ["教育", "新东方", "好未来", "作业帮", "学而思", "猿辅导", "培训", "双减"],
-    "healthtech": ["医疗", "互联网医院", "医药", "京东健康", "阿里健康", "医保", "数字医疗", "问诊"],
+    "healthtech": [
+        "医疗",
+        "互联网医院",
+        "医药",
+        "京东健康",
+        "阿里健康",
+        "医保",
+        "数字医疗",
+        "问诊",
+    ],
     "other_tech": ["机器人", "卫星", "航天", "光伏", "储能", "无人机", "大疆", "网络安全"],
-    "cross_sector": ["平台经济", "反垄断", "数据安全", "个人信息", "互联网平台", "网信办", "科技企业", "裁员"],
-    "tone:tightening": ["罚款", "处罚", "约谈", "下架", "立案调查", "禁止", "整改", "制裁", "实体清单"],
+    "cross_sector": [
+        "平台经济",
+        "反垄断",
+        "数据安全",
+        "个人信息",
+        "互联网平台",
+        "网信办",
+        "科技企业",
+        "裁员",
+    ],
+    "tone:tightening": [
+        "罚款",
+        "处罚",
+        "约谈",
+        "下架",
+        "立案调查",
+        "禁止",
+        "整改",
+        "制裁",
+        "实体清单",
+    ],
     "tone:easing": ["支持", "鼓励", "补贴", "获批", "恢复", "发放", "试点", "放宽"],
 }
 
@@ -49,25 +77,100 @@ QUERIES: dict[str, list[str]] = {
 # of 692), as were cross_sector and healthtech. Queries name regulators and policy words.
 ROUND2_PER_QUERY = 30
 QUERIES_ROUND2: dict[str, list[str]] = {
-    "tone:easing": ["获批", "批准", "发放", "放宽", "松绑", "扶持", "鼓励", "支持民营", "以旧换新", "国补", "补贴"],
+    "tone:easing": [
+        "获批",
+        "批准",
+        "发放",
+        "放宽",
+        "松绑",
+        "扶持",
+        "鼓励",
+        "支持民营",
+        "以旧换新",
+        "国补",
+        "补贴",
+    ],
     "tone:neutral": ["征求意见", "办法", "条例", "指导意见", "新规", "标准", "规定", "印发"],
-    "tone:tightening": ["网信办", "市场监管总局", "证监会", "工信部", "约谈", "罚", "立案", "下架", "整改", "实体清单", "出口管制", "禁令"],
-    "regulator": ["国务院", "发改委", "商务部", "央行", "人民银行", "教育部", "国家新闻出版署", "监管", "美国商务部", "欧盟"],
-    "cross_sector": ["平台经济", "互联网平台", "数据安全", "个人信息保护", "反垄断", "大厂", "互联网公司"],
-    "healthtech": ["互联网医院", "在线问诊", "医疗AI", "医药电商", "京东健康", "阿里健康", "数字医疗", "医疗大模型"],
+    "tone:tightening": [
+        "网信办",
+        "市场监管总局",
+        "证监会",
+        "工信部",
+        "约谈",
+        "罚",
+        "立案",
+        "下架",
+        "整改",
+        "实体清单",
+        "出口管制",
+        "禁令",
+    ],
+    "regulator": [
+        "国务院",
+        "发改委",
+        "商务部",
+        "央行",
+        "人民银行",
+        "教育部",
+        "国家新闻出版署",
+        "监管",
+        "美国商务部",
+        "欧盟",
+    ],
+    "cross_sector": [
+        "平台经济",
+        "互联网平台",
+        "数据安全",
+        "个人信息保护",
+        "反垄断",
+        "大厂",
+        "互联网公司",
+    ],
+    "healthtech": [
+        "互联网医院",
+        "在线问诊",
+        "医疗AI",
+        "医药电商",
+        "京东健康",
+        "阿里健康",
+        "数字医疗",
+        "医疗大模型",
+    ],
 }
 
 
 # Round 3: easing stayed the weakest tone in cross-validation (F1 ~0.35 on 49 examples).
 QUERIES_ROUND3: dict[str, list[str]] = {
-    "tone:easing": ["版号", "获批", "批准", "牌照", "扶持", "专项资金", "以旧换新", "国补", "试点", "放开", "取消限制",
-                    "支持政策", "鼓励", "减免", "补贴"],
+    "tone:easing": [
+        "版号",
+        "获批",
+        "批准",
+        "牌照",
+        "扶持",
+        "专项资金",
+        "以旧换新",
+        "国补",
+        "试点",
+        "放开",
+        "取消限制",
+        "支持政策",
+        "鼓励",
+        "减免",
+        "补贴",
+    ],
     "tone:neutral": ["征求意见稿", "管理办法", "发布新规", "国家标准", "实施细则"],
 }
 
 
-def round2(corpora: Path, first: Path, out: Path, queries: dict | None = None, per_query: int = ROUND2_PER_QUERY,
-           tag: str = "targeted2", seed_offset: int = 2) -> None:
+def round2(
+    corpora: Path,
+    first: Path,
+    out: Path,
+    queries: dict | None = None,
+    per_query: int = ROUND2_PER_QUERY,
+    tag: str = "targeted2",
+    seed_offset: int = 2,
+) -> None:
     """A later selection, excluding every id chosen before (listed in ``first``)."""
     queries = queries or QUERIES_ROUND2
     rng = random.Random(SEED + seed_offset)
@@ -114,6 +217,14 @@ if __name__ == "__main__":
     if sys.argv[1] == "--round2":
         round2(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))
     elif sys.argv[1] == "--round3":
-        round2(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]), QUERIES_ROUND3, 90, "targeted3", 3)
+        round2(
+            Path(sys.argv[2]),
+            Path(sys.argv[3]),
+            Path(sys.argv[4]),
+            QUERIES_ROUND3,
+            90,
+            "targeted3",
+            3,
+        )
     else:
         main(Path(sys.argv[1]), Path(sys.argv[2]))
