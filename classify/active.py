@@ -116,7 +116,7 @@ def suggest(
     Ps, Pt, X = clf.predict_batch(batch)
     picks, u = select(Ps, Pt, X, clf.thresholds, clf.tone_weights, n, strategy, seed)
     out = []
-    D = clf.decide_sectors(Ps)
+    D = clf.decide_sectors(Ps, batch.chars)
     T = clf.decide_tone(Pt)
     for rank, (i, why) in enumerate(picks, 1):
         a = pool[i]

@@ -48,15 +48,30 @@ META_FILE = "model.json"
 COMPILED_VERSION = 2
 
 
+#: Length buckets of an article (characters of title + text): headline, headline + lead, article.
+LENGTH_EDGES = (200, 1000)
+LENGTH_BUCKETS = ("headline", "lead", "article")
+
+
 @dataclass(slots=True)
 class Batch:
-    """One tokenized batch: what scoring and ``--explain`` need, computed once."""
+    """One tokenized batch: what scoring and ``--explain`` need, computed once.
+
+    ``chars`` is each article's length (title + text), for the length-aware sector decision.
+    """
 
     tokens: list[list[str]]
     matches: list[list[tuple[str, str]]]
+    chars: list[int] | None = None
 
     def subset(self, idx: Sequence[int]) -> Batch:
-        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx])
+        chars = None if self.chars is None else [self.chars[i] for i in idx]
+        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx], chars)
+
+
+def length_bucket(chars: Sequence[int] | np.ndarray) -> np.ndarray:
+    """Index into :data:`LENGTH_BUCKETS` per article length."""
+    return np.searchsorted(np.asarray(LENGTH_EDGES), np.asarray(chars, dtype=np.int64), "right")
 
 
 def tokenize_articles(
@@ -69,8 +84,10 @@ def tokenize_articles(
     at = tokenizer.article_tokens
     toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
     match = lexicon.match
-    raws = (x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True))
-    return Batch(toks, [match(t, raw) for t, raw in zip(toks, raws, strict=True)])
+    raws = [x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
+    return Batch(
+        toks, [match(t, raw) for t, raw in zip(toks, raws, strict=True)], [len(r) for r in raws]
+    )
 
 
 # --------------------------------------------------------------------------- calibrated scoring
@@ -132,10 +149,29 @@ def combine_multiclass(
 
 
 def decide_sectors(
-    P: np.ndarray, thresholds: np.ndarray, labels: Sequence[str] = SECTORS
+    P: np.ndarray,
+    thresholds: np.ndarray,
+    labels: Sequence[str] = SECTORS,
+    ratio: np.ndarray | None = None,
+    chars: Sequence[int] | None = None,
+    at_least_one: bool = False,
 ) -> np.ndarray:
-    """Labels passing their threshold; ``non_tech`` only when it beats every tech sector, alone."""
+    """Labels passing their threshold; ``non_tech`` only when it beats every tech sector, alone.
+
+    With ``ratio`` (one per :data:`LENGTH_BUCKETS`) and the articles' ``chars``, a label must
+    also reach ``ratio[bucket]`` × the article's top probability: a long article touches many
+    sectors' vocabulary, and this keeps its secondary sectors to the ones that score near its
+    main one (the ratios are tuned out of fold, per length bucket). With ``at_least_one``, an
+    article no label passes gets its most probable one (the guidelines give every item a
+    sector; ``non_tech`` when it is not about technology).
+    """
     D = thresholds <= P
+    if ratio is not None and chars is not None and len(P):
+        r = np.asarray(ratio)[length_bucket(chars)]
+        D &= (r * P.max(axis=1))[:, None] <= P
+    if at_least_one and len(P):  # every article is about something: keep its top label
+        empty = ~D.any(axis=1)
+        D[empty, P[empty].argmax(axis=1)] = True
     if "non_tech" in labels:
         j = list(labels).index("non_tech")
         others = np.delete(P, j, axis=1).max(axis=1) if P.shape[1] > 1 else np.zeros(len(P))
@@ -235,6 +271,8 @@ class CompiledClassifier:
         tone_weights: np.ndarray,
         tone_coef: np.ndarray,
         tone_scale: np.ndarray,
+        sector_ratio: np.ndarray | None = None,
+        at_least_one: bool = False,
     ) -> None:
         self.terms = list(terms)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
@@ -248,6 +286,8 @@ class CompiledClassifier:
         self.sector_stack = sector_stack
         self.sector_groups = sector_groups
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.sector_ratio = None if sector_ratio is None else np.asarray(sector_ratio, np.float64)
+        self.at_least_one = bool(at_least_one)
         self.sector_coef = sector_coef
         self.tone_labels = tuple(tone_labels)
         self.tone_stack = tone_stack
@@ -318,24 +358,43 @@ class CompiledClassifier:
         Ps, Pt, _ = self.predict_batch(self.tokenize(titles, texts))
         return Ps, Pt
 
-    def decide_sectors(self, Ps: np.ndarray) -> np.ndarray:
-        return decide_sectors(Ps, self.thresholds, self.sector_labels)
+    def decide_sectors(self, Ps: np.ndarray, chars: Sequence[int] | None = None) -> np.ndarray:
+        """Multi-hot sector decisions; ``chars`` (article lengths) for the length-aware rule."""
+        return decide_sectors(
+            Ps, self.thresholds, self.sector_labels, self.sector_ratio, chars, self.at_least_one
+        )
 
     def decide_tone(self, Pt: np.ndarray) -> np.ndarray:
         return decide_tone(Pt, self.tone_weights)
 
-    def explain(self, x, sectors: Sequence[str], tone_k: int, k: int = 8) -> dict:  # noqa: ANN001
-        """The features that pushed each predicted sector and the tone up the most."""
+    def explain(
+        self,
+        x,  # noqa: ANN001 - one row of the feature matrix
+        sectors: Sequence[str],
+        tone_k: int,
+        k: int = 8,
+        matched: dict[str, list[str]] | None = None,
+    ) -> dict:
+        """The features that pushed each predicted sector and the tone up the most.
+
+        A lexicon column is shown with the phrases that fired it (``matched``, from
+        :meth:`LexiconIndex.explain_matches`): ``lex:action:easing [tax exemption]``.
+        """
         x = x.tocsr()
         idx, vals = x.indices, x.data
         names = self.feature_names
+        n_terms = len(self.terms)
+        matched = matched or {}
+
+        def name(i: int) -> str:
+            if i < n_terms or not matched.get(LEXICON_COLUMNS[i - n_terms]):
+                return str(names[i])
+            return f"{names[i]} [{', '.join(matched[LEXICON_COLUMNS[i - n_terms]])}]"
 
         def top(coef: np.ndarray) -> list[list]:
             contrib = vals * coef[idx]
             best = np.argsort(-contrib)[:k]
-            return [
-                [str(names[idx[b]]), round(float(contrib[b]), 4)] for b in best if contrib[b] > 0
-            ]
+            return [[name(idx[b]), round(float(contrib[b]), 4)] for b in best if contrib[b] > 0]
 
         out = {"sectors": {s: top(self.sector_coef[self.sector_labels.index(s)]) for s in sectors}}
         out["tone"] = {self.tone_labels[tone_k]: top(self.tone_coef[tone_k] * self.tone_scale)}
@@ -363,6 +422,8 @@ class CompiledClassifier:
             "tone_coef": self.tone_coef,
             "tone_scale": self.tone_scale,
         }
+        if self.sector_ratio is not None:
+            arrays["sector_ratio"] = self.sector_ratio
         meta = {
             "compiled_version": COMPILED_VERSION,
             "terms": self.terms,
@@ -378,6 +439,8 @@ class CompiledClassifier:
             "tone_folds": [[[int(i) for i in a], [int(p) for p in b]] for a, b in self.tone_folds],
             "lexicon": self.lexicon.to_json(),
         }
+        if self.at_least_one:  # absent (False) in bundles written before the rule existed
+            meta["at_least_one"] = True
         np.savez_compressed(d / ARRAYS_FILE, **arrays)
         (d / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return [ARRAYS_FILE, META_FILE]
@@ -421,6 +484,8 @@ class CompiledClassifier:
             tone_weights=A["tone_weights"],
             tone_coef=A["tone_coef"],
             tone_scale=A["tone_scale"],
+            sector_ratio=A.get("sector_ratio"),
+            at_least_one=meta.get("at_least_one", False),
         )
 
 

@@ -74,9 +74,12 @@ def surface_pattern(name: str) -> str:
     return head + "".join(out) + tail
 
 
-def _condition(name: str, needs_cue: bool) -> dict | None:
-    """What one name needs beyond its tokens (None: nothing): found as written, and/or a cue."""
-    lossy = bool(dropped_words(name)) or bool(_ODD_PUNCT.search(name))
+def _condition(name: str, tokens: tuple[str, ...], needs_cue: bool) -> dict | None:
+    """What one name needs beyond its tokens (None: nothing): found as written, and/or a cue.
+
+    A name is lossy when tokenizing drops words or punctuation from it, or folds its number
+    ("阿里巴巴1688" would otherwise match 阿里巴巴 followed by any number)."""
+    lossy = bool(dropped_words(name)) or bool(_ODD_PUNCT.search(name)) or NUM_TOKEN in tokens
     if not lossy and not needs_cue:
         return None
     return {"surface": surface_pattern(name) if lossy else None, "cue": needs_cue}
@@ -150,7 +153,7 @@ class LexiconIndex:
             if not toks or (len(toks) == 1 and toks[0] == NUM_TOKEN):
                 return
             entry = (group, value)
-            cond = _condition(name, needs_cue) if group == "entity" else None
+            cond = _condition(name, toks, needs_cue) if group == "entity" else None
             bucket = phrases.setdefault(toks, [])
             key = (toks, entry)
             if entry not in bucket:
@@ -203,11 +206,14 @@ class LexiconIndex:
 
     # ------------------------------------------------------------------ matching
 
-    def match(self, tokens: Sequence[str], text: str = "") -> list[Match]:
+    def match(
+        self, tokens: Sequence[str], text: str = "", phrases_out: list | None = None
+    ) -> list[Match]:
         """(group, value) for every lexicon phrase in the tokens, longest match first, no overlaps.
 
         ``text`` is the raw text the tokens came from, for the names that must be found as
-        written (:attr:`conditions`); without it those names never match.
+        written (:attr:`conditions`); without it those names never match. ``phrases_out``, if
+        given, receives the matched token phrase of each returned entry (for ``--explain``).
         """
         starts, phrases, conditional = self.starts, self.phrases, self._conditional
         lengths = list(map(starts.get, tokens))  # phrase lengths starting at each token, or None
@@ -228,10 +234,15 @@ class LexiconIndex:
                         continue  # nothing here, or every entry refused: try a shorter phrase
                     out.extend(hit)
                     where.extend([i] * len(hit))
+                    if phrases_out is not None:
+                        phrases_out.extend([key] * len(hit))
                     nxt = i + L
                     break
         if waiting:
-            return self._resolve_cues(out, where, waiting)
+            kept = self._resolve_cues(out, where, waiting)
+            if phrases_out is not None:
+                phrases_out[:] = [phrases_out[k] for k in kept]
+            return [out[k] for k in kept]
         return out
 
     def _admit(
@@ -251,20 +262,31 @@ class LexiconIndex:
             admitted.append(entry)
         return admitted
 
-    def _resolve_cues(self, out: list[Match], where: list[int], waiting: list) -> list[Match]:
-        """Drop the waiting entries with no other match within :data:`CUE_WINDOW` tokens."""
+    def _resolve_cues(self, out: list[Match], where: list[int], waiting: list) -> list[int]:
+        """Slots of ``out`` to keep: a waiting entry needs another match within the window
+        (or a name of the same entity anywhere)."""
         slots = {s for s, _, _ in waiting}
         drop = set()
         for slot, pos, (_, ent) in waiting:
-            cued = any(
-                k not in slots and abs(where[k] - pos) <= CUE_WINDOW and v != ent
+            if not any(
+                k not in slots and (abs(where[k] - pos) <= CUE_WINDOW or v == ent)
                 for k, (_, v) in enumerate(out)
-            ) or any(  # or a name of the same entity that stands on its own
-                k not in slots and v == ent for k, (_, v) in enumerate(out)
-            )
-            if not cued:
+            ):
                 drop.add(slot)
-        return [m for k, m in enumerate(out) if k not in drop]
+        return [k for k in range(len(out)) if k not in drop]
+
+    def explain_matches(self, tokens: Sequence[str], text: str = "") -> dict[str, list[str]]:
+        """Per lexicon feature column (``action:easing``...), the phrases that fired it."""
+        phrases: list = []
+        matches = self.match(tokens, text, phrases)
+        out: dict[str, list[str]] = {}
+        for key, m in zip(phrases, matches, strict=True):
+            shown = ("" if _CJK_RUN.match(key[0]) else " ").join(key)
+            for col, _ in self._contrib.get(m, ()):
+                seen = out.setdefault(LEXICON_COLUMNS[col], [])
+                if shown not in seen:
+                    seen.append(shown)
+        return out
 
     def companies(self, matches: Sequence[Match]) -> list[str]:
         """Company/product ids among the matches (regulators are not companies), first seen first."""

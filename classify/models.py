@@ -63,6 +63,17 @@ CANDIDATES: dict[str, dict] = {
         "C": 8.0,
         "tone_lexicon_scale": _TONE_SCALE,
     },
+    # the same with the decision rule before issue #10: per-label thresholds only, so a long
+    # article keeps every sector that clears its threshold (and a text none clears has none)
+    "lexicon+unigrams/thresholds-only": {
+        "ngram_max": 1,
+        "use_lexicon": True,
+        "lexicon_weight": 1.0,
+        "C": 8.0,
+        "tone_lexicon_scale": _TONE_SCALE,
+        "relative": False,
+        "at_least_one": False,
+    },
 }
 DEFAULT_CANDIDATE = "lexicon+ngrams"
 
@@ -112,6 +123,45 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(THRESHOLD_GRID[best[len(best) // 2]])
 
 
+RATIO_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+#: fewer articles than this in a length bucket: its ratio stays 0 (thresholds alone)
+MIN_BUCKET = 30
+
+
+def best_ratios(
+    Y: np.ndarray,
+    P: np.ndarray,
+    thresholds: np.ndarray,
+    chars: np.ndarray,
+    labels: tuple,
+    at_least_one: bool = True,
+) -> np.ndarray:
+    """Per length bucket, the ratio-to-top that maximises macro-F1 + micro-F1 out of fold.
+
+    ``P`` are out-of-fold probabilities; ties keep the smaller ratio (the plain threshold rule).
+    """
+    from classify.compiled import LENGTH_BUCKETS, length_bucket
+
+    b = length_bucket(chars)
+    out = np.zeros(len(LENGTH_BUCKETS))
+    for k in range(len(LENGTH_BUCKETS)):
+        m = b == k
+        if m.sum() < MIN_BUCKET:
+            continue
+        Ym, Pm, cm = Y[m].astype(bool), P[m], np.asarray(chars)[m]
+        best, best_r = -1.0, 0.0
+        for r in RATIO_GRID:
+            ratio = np.full(len(LENGTH_BUCKETS), r)
+            D = decide_sectors(Pm, thresholds, labels, ratio, cm, at_least_one)
+            s = f1_score(Ym, D, average="macro", zero_division=0) + f1_score(
+                Ym, D, average="micro", zero_division=0
+            )
+            if s > best + 1e-9:
+                best, best_r = s, r
+        out[k] = best_r
+    return out
+
+
 class SectorModel(ClassifierMixin, BaseEstimator):
     """One calibrated binary model per sector, plus a threshold per sector tuned out of fold.
 
@@ -122,29 +172,59 @@ class SectorModel(ClassifierMixin, BaseEstimator):
     """
 
     def __init__(
-        self, C: float = 8.0, random_state: int = 0, tune: bool = True, labels: tuple = SECTORS
+        self,
+        C: float = 8.0,
+        random_state: int = 0,
+        tune: bool = True,
+        labels: tuple = SECTORS,
+        relative: bool = True,
+        at_least_one: bool = True,
     ) -> None:
         self.C = C
         self.random_state = random_state
         self.tune = tune
         self.labels = labels
+        self.relative = relative
+        self.at_least_one = at_least_one
 
-    def fit(self, X, Y: np.ndarray) -> SectorModel:  # noqa: ANN001 - sparse or dense matrix
+    def fit(self, X, Y: np.ndarray, chars: np.ndarray | None = None) -> SectorModel:  # noqa: ANN001
+        """Fit every label; ``chars`` (article lengths) lets the decision depend on length.
+
+        With ``tune``, per-label thresholds come from inner out-of-fold probabilities; with
+        ``relative`` and ``chars``, so does one ratio-to-top per length bucket (see
+        :func:`classify.compiled.decide_sectors`).
+        """
         Y = np.asarray(Y)
-        self.estimators_, thr, coefs = [], [], []
+        self.estimators_, coefs = [], []
         self.prior_ = Y.mean(axis=0)
+        P_inner = np.zeros(Y.shape)
         for j in range(Y.shape[1]):
             y = Y[:, j]
             if y.sum() < 2 or y.sum() > len(y) - 2:
                 self.estimators_.append(float(y.mean()))  # constant: too few to learn
-                thr.append(0.5)
                 coefs.append(np.zeros(X.shape[1]))
+                P_inner[:, j] = y.mean()
                 continue
             m = _calibrated(self.C, self.random_state, y).fit(X, y)
             self.estimators_.append(m)
             coefs.append(np.mean([c.estimator.coef_[0] for c in m.calibrated_classifiers_], axis=0))
-            thr.append(self._oof_threshold(X, y) if self.tune else 0.5)
+            if self.tune:
+                P_inner[:, j] = self._oof_proba(X, y)
+        if self.tune:
+            thr = [
+                best_threshold(Y[:, j], P_inner[:, j])
+                if not isinstance(self.estimators_[j], float)
+                else 0.5
+                for j in range(Y.shape[1])
+            ]
+        else:
+            thr = [0.5] * Y.shape[1]
         self.thresholds_ = np.array(thr)
+        self.ratio_ = (
+            best_ratios(Y, P_inner, self.thresholds_, chars, self.labels, self.at_least_one)
+            if self.tune and self.relative and chars is not None
+            else None
+        )
         self.coef_ = np.vstack(coefs)
         self.n_features_in_ = X.shape[1]
         learned = [m for m in self.estimators_ if not isinstance(m, float)]
@@ -156,26 +236,29 @@ class SectorModel(ClassifierMixin, BaseEstimator):
         self.groups_ = [m if isinstance(m, float) else next(it) for m in self.estimators_]
         return self
 
-    def _oof_threshold(self, X, y: np.ndarray) -> float:  # noqa: ANN001
+    def _oof_proba(self, X, y: np.ndarray) -> np.ndarray:  # noqa: ANN001
+        """Inner out-of-fold calibrated probabilities of one label (for tuning its decision)."""
         k = int(min(3, y.sum()))
+        p = np.full(len(y), float(y.mean()))
         if k < 2:
-            return 0.5
-        p = np.zeros(len(y))
+            return p
         seed = self.random_state
         for tr, te in StratifiedKFold(k, shuffle=True, random_state=seed).split(X, y):
             if y[tr].sum() < 2:
                 continue
             p[te] = _calibrated(self.C, seed, y[tr]).fit(X[tr], y[tr]).predict_proba(X[te])[:, 1]
-        return best_threshold(y, p)
+        return p
 
     def predict_proba(self, X) -> np.ndarray:  # noqa: ANN001
         """Calibrated probability per label: every label and fold scored in one matmul."""
         check_is_fitted(self, "stack_")
         return combine_binary(self.stack_.proba_columns(X), self.groups_)
 
-    def predict(self, X) -> np.ndarray:  # noqa: ANN001
-        """Multi-hot decisions (thresholds and the ``non_tech`` rule)."""
-        return decide_sectors(self.predict_proba(X), self.thresholds_, self.labels).astype(int)
+    def predict(self, X, chars: np.ndarray | None = None) -> np.ndarray:  # noqa: ANN001
+        """Multi-hot decisions (thresholds, the length-aware ratio, the ``non_tech`` rule)."""
+        P = self.predict_proba(X)
+        D = decide_sectors(P, self.thresholds_, self.labels, self.ratio_, chars, self.at_least_one)
+        return D.astype(int)
 
 
 def _stack_binary(models: list[CalibratedClassifierCV]) -> tuple[StackedSigmoid, list[list[int]]]:
@@ -329,6 +412,8 @@ class Classifier(BaseEstimator):
         tone_lexicon_scale: dict | None = None,
         random_state: int = 0,
         tune: bool = True,
+        relative: bool = True,
+        at_least_one: bool = True,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
@@ -340,6 +425,8 @@ class Classifier(BaseEstimator):
         self.tone_lexicon_scale = tone_lexicon_scale
         self.random_state = random_state
         self.tune = tune
+        self.relative = relative
+        self.at_least_one = at_least_one
 
     def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
         self.featurizer_ = Featurizer(
@@ -354,8 +441,14 @@ class Classifier(BaseEstimator):
         tone_C = self.tone_C if self.tone_C is not None else self.C
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            self.sectors_ = SectorModel(C=self.C, random_state=self.random_state, tune=self.tune)
-            self.sectors_.fit(X, Y)
+            self.sectors_ = SectorModel(
+                C=self.C,
+                random_state=self.random_state,
+                tune=self.tune,
+                relative=self.relative,
+                at_least_one=self.at_least_one,
+            )
+            self.sectors_.fit(X, Y, None if batch.chars is None else np.asarray(batch.chars))
             self.tone_ = ToneModel(C=tone_C, random_state=self.random_state, tune=self.tune)
             self.tone_.fit(X @ sp.diags(self.tone_scale_, format="csr"), y_tone)
         self.compiled_ = self.compile()
@@ -387,6 +480,8 @@ class Classifier(BaseEstimator):
             sector_stack=sm.stack_,
             sector_groups=sm.groups_,
             thresholds=sm.thresholds_,
+            sector_ratio=getattr(sm, "ratio_", None),
+            at_least_one=getattr(sm, "at_least_one", False),
             sector_coef=sm.coef_,
             tone_labels=tm.labels,
             tone_stack=tm.stack_,
@@ -406,7 +501,7 @@ class Classifier(BaseEstimator):
     def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         """(multi-hot sector decisions, tone indices) of a tokenized batch."""
         Ps, Pt = self.predict_proba(batch)
-        return self.compiled_.decide_sectors(Ps), self.compiled_.decide_tone(Pt)
+        return self.compiled_.decide_sectors(Ps, batch.chars), self.compiled_.decide_tone(Pt)
 
 
 def _column_scale(n_features: int, groups: dict[str, float] | None) -> np.ndarray:
@@ -495,14 +590,15 @@ def cross_validate(
     n_splits: int = 5,
     n_repeats: int = 2,
     seed: int = 0,
-    groups: np.ndarray | None = None,
+    groups: np.ndarray | dict[str, np.ndarray] | None = None,
     n_jobs: int = 1,
     spec: dict | None = None,
 ) -> dict:
     """Repeated stratified K-fold: every metric is computed on held-out folds only.
 
     Thresholds are tuned inside each training fold, so the reported F1 is not tuned on the
-    data it is scored on. Returns averaged metrics plus the out-of-fold probabilities of the
+    data it is scored on. ``groups`` (one array, or several by name) names the slices to report
+    apart (``by_group``; keys ``name:value`` when named). Returns averaged metrics plus the out-of-fold probabilities of the
     first repeat (for error analysis and ``labels check --suspects``).
     """
     from joblib import Parallel, delayed
@@ -520,8 +616,9 @@ def cross_validate(
         def one(tr: np.ndarray, te: np.ndarray) -> tuple:
             clf = make_classifier(candidate, seed, spec).fit(batch.subset(tr), Y[tr], y[tr])
             c = clf.compiled_
-            Ps, Pt, _ = c.predict_batch(batch.subset(te))
-            return te, Ps, Pt, c.decide_sectors(Ps), c.decide_tone(Pt)
+            sub = batch.subset(te)
+            Ps, Pt, _ = c.predict_batch(sub)
+            return te, Ps, Pt, c.decide_sectors(Ps, sub.chars), c.decide_tone(Pt)
 
         res = Parallel(n_jobs=n_jobs)(delayed(one)(tr, te) for tr, te in folds)
         Ps_all = np.zeros(Y.shape)
@@ -533,14 +630,20 @@ def cross_validate(
         runs_s.append(sector_metrics(Y, D_all))
         runs_t.append(tone_metrics(y, T_all))
         if groups is not None:
-            for g in np.unique(groups):
-                m = groups == g
+            named = groups if isinstance(groups, dict) else {"": groups}
+            for name, arr, g in ((n, a, g) for n, a in named.items() for g in np.unique(a)):
+                m = arr == g
+                g = f"{name}:{g}" if name else g  # noqa: PLW2901
+                sm = sector_metrics(Y[m], D_all[m])
                 by_group.setdefault(str(g), []).append(
                     {
                         "n": int(m.sum()),
-                        "sector_macro_f1": sector_metrics(Y[m], D_all[m])["macro_f1"],
-                        "sector_micro_f1": sector_metrics(Y[m], D_all[m])["micro_f1"],
+                        "sector_macro_f1": sm["macro_f1"],
+                        "sector_micro_f1": sm["micro_f1"],
                         "tone_macro_f1": tone_metrics(y[m], T_all[m])["macro_f1"],
+                        # label cardinality: sectors per item, predicted and gold
+                        "sectors_predicted": float(D_all[m].sum(axis=1).mean()),
+                        "sectors_gold": float(Y[m].sum(axis=1).mean()),
                     }
                 )
         if oof is None:

@@ -33,3 +33,8 @@ def default_model_dir() -> Path:
 
 def default_topic_dir() -> Path:
     return models_dir() / "topics"
+
+
+def guideline_gold() -> Path:
+    """The guidelines' worked examples as gold labels (scored by ``train``, never trained on)."""
+    return _root() / "labels" / "eval" / "guidelines_gold.jsonl"

@@ -173,7 +173,7 @@ class Predictor:
         clf = self.classifier
         batch = clf.tokenize([a.title for a in good], [a.text for a in good])
         Ps, Pt, X = clf.predict_batch(batch)
-        D = clf.decide_sectors(Ps).tolist()
+        D = clf.decide_sectors(Ps, batch.chars).tolist()
         order = np.argsort(-Ps, axis=1).tolist()
         return _Scored(
             batch,
@@ -224,7 +224,9 @@ class Predictor:
                 meta=a.meta,
             )
             if explain:
-                tag.explain = clf.explain(s.X[k], sectors, T[k])
+                raw = a.text if not a.title else f"{a.title}\n{a.text}"
+                matched = clf.lexicon.explain_matches(s.batch.tokens[k], raw)
+                tag.explain = clf.explain(s.X[k], sectors, T[k], matched=matched)
             out.append(tag)
         return out
 

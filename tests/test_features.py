@@ -74,9 +74,12 @@ def test_names_that_are_ordinary_words_do_not_fire_companies() -> None:
         "Apollo 11 landed; let us go": "apollo_go",
         "The long arm of the law": "arm",
         "The government said it would help us": "us_administration",
+        "阿里巴巴2025财年营收": "alibaba_1688",  # a number after a name is not 1688
         "他的理想是成为科学家": "li_auto",
         "荣耀属于每一位运动员": "honor",
         "实现中华民族伟大复兴，民族中兴": "zte",
+        "他站在十字路口": "bilibili",
+        "比亚迪海豹荣耀版上市": "honor",
     }
     for text, company in negatives.items():
         assert company not in _companies(text), text
@@ -92,6 +95,11 @@ def test_full_names_and_cued_aliases_still_fire() -> None:
         "Apollo Go expands robotaxi fleet": "apollo_go",
         "Arm Ltd licenses chips": "arm",
         "the US government said": "us_administration",
+        "阿里巴巴1688改版": "alibaba_1688",
+        "B站 up主": "bilibili",
+        "b 站崩了": "bilibili",
+        "理想MEGA上市": "li_auto",
+        "蔚来、理想交付": "li_auto",  # another firm nearby is the cue
         "理想ONE停产": "li_auto",
         "荣耀手机销量增长": "honor",
         "荣耀发布折叠屏": "honor",  # a devices term nearby is the cue

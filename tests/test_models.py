@@ -342,3 +342,42 @@ def test_tags_carry_title_and_normalised_date(tiny_bundle: Path) -> None:
     d = t.to_dict()
     assert list(d)[:3] == ["id", "title", "date"] and d["date"] == "2024-03-01"
     assert "title" not in p.predict(["no title here"])[0].to_dict()
+
+
+def test_explain_names_the_matched_phrase() -> None:
+    """--explain shows the words behind a lexicon column, not only its bucket (#13 item 12)."""
+    from classify import paths
+
+    p = Predictor.load(paths.default_model_dir() / "v001")
+    t = p.predict(
+        [{"id": "a", "text": "Regulators fined the platform; 监管部门对平台罚款 over data rules"}],
+        explain=True,
+    )[0]
+    names = [n for rows in t.explain["tone"].values() for n, _ in rows]
+    lex = [n for n in names if n.startswith("lex:action:tightening")]
+    assert lex and "fined" in lex[0] and "罚款" in lex[0], names
+
+
+def test_policy_words_in_the_body_reach_the_tone_model() -> None:
+    """A regulatory body under a plain headline moves the tone (#10 item 3), in both languages."""
+    from classify import paths
+
+    p = Predictor.load(paths.default_model_dir())
+    head = "Company results for the quarter"
+    body = (
+        " The company reported revenue in line with expectations. "
+        * 3
+        + "Regulators fined the company and ordered it to suspend new users; the market "
+        "regulator opened a probe and banned two apps."
+    )
+    plain, policy = p.predict(
+        [{"id": "a", "text": head + "."}, {"id": "b", "text": head + "." + body}]
+    )
+    assert policy.tone_scores["tightening"] > plain.tone_scores["tightening"] + 0.2
+    zh_plain, zh_policy = p.predict(
+        [
+            {"id": "c", "text": "公司发布季度业绩。"},
+            {"id": "d", "text": "公司发布季度业绩。监管部门对其罚款并约谈，责令整改。"},
+        ]
+    )
+    assert zh_policy.tone_scores["tightening"] > zh_plain.tone_scores["tightening"] + 0.2
