@@ -157,6 +157,33 @@ ModelOpt = Annotated[
     Path | None,
     typer.Option("--model", "-m", help="Model bundle directory (default: models/default)."),
 ]
+TextColumnOpt = Annotated[
+    str,
+    typer.Option(
+        "--text-column", help="Input field holding the article text (e.g. --text-column body)."
+    ),
+]
+TitleColumnOpt = Annotated[
+    str, typer.Option("--title-column", help="Input field holding the headline.")
+]
+IdColumnOpt = Annotated[str, typer.Option("--id-column", help="Input field holding the id.")]
+DateColumnOpt = Annotated[str, typer.Option("--date-column", help="Input field holding the date.")]
+
+
+def columns_of(text: str, title: str, id_: str, date: str):  # noqa: ANN201 - io.Columns
+    """The input column mapping of the --*-column options (one exit-2 message if unusable)."""
+    from classify.io import Columns
+
+    names = {"text": text, "title": title, "id": id_, "date": date}
+    empty = [k for k, v in names.items() if not v.strip()]
+    if empty:
+        raise fail(f"--{empty[0]}-column needs a field name")
+    seen: dict[str, str] = {}
+    for k, v in names.items():
+        if v in seen:
+            raise fail(f"--{seen[v]}-column and --{k}-column both name the field {v!r}")
+        seen[v] = k
+    return Columns(text=text, title=title, id=id_, date=date)
 
 
 @app.command()
@@ -456,10 +483,27 @@ def tag(
     workers: Annotated[
         int, typer.Option(min=1, help="--engine dask without --scheduler: local workers.")
     ] = 2,
+    text_column: TextColumnOpt = "text",
+    title_column: TitleColumnOpt = "title",
+    id_column: IdColumnOpt = "id",
+    date_column: DateColumnOpt = "date",
+    flat: Annotated[
+        bool,
+        typer.Option(
+            "--flat",
+            help="CSV/Parquet: one column per label score (score_ai, tone_score_easing, ...).",
+        ),
+    ] = False,
+    excel: Annotated[
+        bool,
+        typer.Option("--excel", help="CSV with a UTF-8 byte-order mark, for spreadsheet programs."),
+    ] = False,
 ) -> None:
     """Tag articles in batch: one Tag per input record, in order; bad records get an error field.
 
     Example: classify tag articles.jsonl -o tags.parquet
+    Example: classify tag export.csv --text-column body --title-column headline -o tags.csv
+    Example: classify tag articles.jsonl -o tags.csv --flat --excel
     Example: cat articles.jsonl | classify tag - --explain
     Example: classify tag big.jsonl -o tags.parquet --engine dask --scheduler tcp://10.0.0.5:8786
     """
@@ -469,6 +513,7 @@ def tag(
 
     if not inputs and stdin_is_data():  # `cat mine.jsonl | classify tag`: the pipe, not the seeds
         inputs = ["-"]
+    columns = columns_of(text_column, title_column, id_column, date_column)
     if engine not in ("local", "dask"):
         raise fail(f"unknown engine {engine!r}: choose local or dask")
     if fmt is not None and fmt not in ("jsonl", "csv", "parquet"):
@@ -514,6 +559,9 @@ def tag(
                 topics=topics,
                 batch_size=batch_size,
                 log=log,
+                columns=columns,
+                flat=flat,
+                excel=excel,
             )
         else:
             stats = tag_records(
@@ -527,6 +575,9 @@ def tag(
                 batch_size=batch_size,
                 model_path=predictor.path,
                 log=log,
+                columns=columns,
+                flat=flat,
+                excel=excel,
             )
     except ImportError as e:
         raise fail(f"--engine dask needs dask: pip install 'classify[dask]' ({e})") from e

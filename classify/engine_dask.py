@@ -26,6 +26,9 @@ from pathlib import Path
 
 from classify import paths
 from classify.io import (
+    DEFAULT_COLUMNS,
+    Columns,
+    check_columns,
     detect_format,
     open_writer,
     read_jsonl_range,
@@ -80,14 +83,16 @@ def _predictor(model_path: str, model_id: str, topics: bool):  # noqa: ANN202 - 
         return p
 
 
-def _records(part: Partition) -> Iterator:
+def _records(part: Partition, columns: Columns = DEFAULT_COLUMNS) -> Iterator:
     if not part.input:
         from classify.tagging import default_records
 
         return default_records()
     if part.start is not None:
-        return read_jsonl_range(part.input, part.start, part.end, part.first_line, part.encoding)
-    return read_records([part.input])
+        return read_jsonl_range(
+            part.input, part.start, part.end, part.first_line, part.encoding, columns
+        )
+    return read_records([part.input], columns=columns)
 
 
 def tag_partition(
@@ -99,6 +104,7 @@ def tag_partition(
     explain: bool,
     topics: bool,
     batch_size: int,
+    columns: Columns = DEFAULT_COLUMNS,
 ) -> dict:
     """Tag one partition on a worker into ``part_path`` (written aside, then renamed)."""
     from classify.io import JsonlWriter
@@ -109,7 +115,7 @@ def tag_partition(
     as_lines = isinstance(writer, JsonlWriter)
     n = errors = 0
     try:
-        for chunk in _batches(_records(part), batch_size):
+        for chunk in _batches(_records(part, columns), batch_size):
             rows = _encode(predictor, chunk, as_lines, explain, topics)
             errors += write_rows(writer, rows, as_lines)
             n += len(rows)
@@ -197,6 +203,9 @@ def tag_dask(
     parts_dir: str | Path | None = None,
     partition_bytes: int = 64 * 2**20,
     log: Callable[[str], None] = _stderr,
+    columns: Columns = DEFAULT_COLUMNS,
+    flat: bool = False,
+    excel: bool = False,
 ) -> dict:
     """Tag ``inputs`` (or the seed corpus) on a Dask cluster; write the merged Tags to ``out``.
 
@@ -210,6 +219,7 @@ def tag_dask(
         if str(p) != "-" and not Path(p).exists():
             raise FileNotFoundError(f"input not found: {p}")
     refuse_input_as_output(out, inputs)
+    check_columns(inputs, columns)
     # absolute paths: a worker's working directory is not the driver's
     inputs = [str(p) if str(p) == "-" else str(Path(p).resolve()) for p in inputs]
     model_path, model_id = _resolve_model(predictor_path)
@@ -232,7 +242,7 @@ def tag_dask(
             with open(spool, "wb") as fh:
                 shutil.copyfileobj(sys.stdin.buffer, fh, 1 << 20)
             inputs = [str(spool) if p == "-" else p for p in inputs]
-        writer = open_writer(out, fmt, fields=TAG_FIELDS)
+        writer = open_writer(out, fmt, fields=TAG_FIELDS, flat=flat, excel=excel)
         client, cluster = _client(scheduler, n_workers)
         workers = len(client.scheduler_info().get("workers", {})) or n_workers
         parts = plan_partitions(inputs, partition_bytes, workers)
@@ -249,6 +259,7 @@ def tag_dask(
                 explain,
                 topics,
                 batch_size,
+                columns,
                 pure=False,
             )
             for part in parts

@@ -39,6 +39,60 @@ _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 INPUT_FORMATS = ("jsonl", "csv", "parquet", "txt")
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Which input fields hold the article's text, title, id and date (``--text-column`` ...).
+
+    The defaults are the Article field names; a mapping renames the input's own names onto
+    them before validation, so ``body`` can be the text and ``headline`` the title.
+    """
+
+    text: str = "text"
+    title: str = "title"
+    id: str = "id"
+    date: str = "date"
+
+    @property
+    def is_default(self) -> bool:
+        return self == DEFAULT_COLUMNS
+
+    def rename(self, obj: dict) -> dict:
+        """``obj`` with the mapped fields under the Article names (unmapped fields kept)."""
+        if self.is_default:
+            return obj
+        out = {k: v for k, v in obj.items() if k not in self.sources and k not in ARTICLE_FIELDS}
+        for target, source in self.pairs:
+            if source in obj:
+                out[target] = obj[source]
+        return out
+
+    @property
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        return (("text", self.text), ("title", self.title), ("id", self.id), ("date", self.date))
+
+    @property
+    def sources(self) -> frozenset[str]:
+        return frozenset(s for _, s in self.pairs)
+
+    def check_header(self, found: Iterable[str], path: str | Path) -> None:
+        """Raise ValueError when a table's columns lack the text column or a named column."""
+        found = list(found)
+        missing = [
+            f"{s!r} (--{t}-column)"
+            for t, s in self.pairs
+            if s not in found and (t == "text" or s != t)
+        ]
+        if missing:
+            raise ValueError(
+                f"{path}: no column {', '.join(missing)}; columns found: "
+                + (", ".join(found) if found else "none")
+            )
+
+
+DEFAULT_COLUMNS = Columns()
+ARTICLE_FIELDS = frozenset(("text", "title", "id", "date"))
 OUTPUT_FORMATS = ("jsonl", "csv", "parquet")
 
 
@@ -285,7 +339,9 @@ def _without_surrogates(obj: Any) -> Any:
 
 
 def _line_records(
-    lines: Iterable[tuple[int, str | None, str | None]], src: str
+    lines: Iterable[tuple[int, str | None, str | None]],
+    src: str,
+    columns: Columns = DEFAULT_COLUMNS,
 ) -> Iterator[Record]:
     """Records from decoded lines: the one place JSON lines are parsed and validated."""
     for n, line, err in lines:
@@ -308,21 +364,28 @@ def _line_records(
             clean = _without_surrogates(obj)
             fixed = clean != obj
             obj = clean
+        if isinstance(obj, dict):
+            obj = columns.rename(obj)
         rec = article_from_obj(obj, n, src)
         if fixed and isinstance(rec, Article):
             rec.warnings.append("lone surrogate escapes replaced with U+FFFD")
         yield rec
 
 
-def read_jsonl(path: str | Path) -> Iterator[Record]:
+def read_jsonl(path: str | Path, columns: Columns = DEFAULT_COLUMNS) -> Iterator[Record]:
     """One record per non-blank line; blank lines are not records."""
     src = str(path)
     with _open_binary(path) as raw:
-        yield from _line_records(_text_lines(raw), src)
+        yield from _line_records(_text_lines(raw), src, columns)
 
 
 def read_jsonl_range(
-    path: str | Path, start: int, end: int, first_line: int, encoding: str | None = None
+    path: str | Path,
+    start: int,
+    end: int,
+    first_line: int,
+    encoding: str | None = None,
+    columns: Columns = DEFAULT_COLUMNS,
 ) -> Iterator[Record]:
     """The records of the lines starting in bytes [start, end) of an uncompressed JSONL file.
 
@@ -346,11 +409,15 @@ def read_jsonl_range(
 
     with open(path, "rb") as fh:
         fh.seek(start)
-        yield from _line_records(_byte_lines(lines(fh), enc, first_line), str(path))
+        yield from _line_records(_byte_lines(lines(fh), enc, first_line), str(path), columns)
 
 
-def read_csv(path: str | Path) -> Iterator[Record]:
-    """One record per CSV row (header names the fields); a row with the wrong field count is an error."""
+def read_csv(path: str | Path, columns: Columns = DEFAULT_COLUMNS) -> Iterator[Record]:
+    """One record per CSV row (header names the fields); a row with the wrong field count is an error.
+
+    A header without the text column (``columns.text``) raises ValueError naming the columns
+    found: every row would fail the same way.
+    """
     src = str(path)
     with _open_binary(path) as raw:
         buf = _peekable(raw)
@@ -365,6 +432,7 @@ def read_csv(path: str | Path) -> Iterator[Record]:
             yield BadRecord(1, f"unreadable CSV header: {e}", source=src)
             return
         header = [h.strip().lstrip("\ufeff") for h in header]
+        columns.check_header(header, path)
         row_no = 1
         while True:
             try:
@@ -384,22 +452,27 @@ def read_csv(path: str | Path) -> Iterator[Record]:
                 )
                 continue
             obj = {k: (v if v != "" else None) for k, v in zip(header, row, strict=True)}
-            yield article_from_obj(obj, row_no, src)
+            yield article_from_obj(columns.rename(obj), row_no, src)
 
 
-def read_parquet(path: str | Path, batch_size: int = 4096) -> Iterator[Record]:
-    """One record per Parquet row, read in batches."""
+def read_parquet(
+    path: str | Path, columns: Columns = DEFAULT_COLUMNS, batch_size: int = 4096
+) -> Iterator[Record]:
+    """One record per Parquet row, read in batches; a schema without the text column raises
+    ValueError naming the columns found."""
     import pyarrow.parquet as pq
 
     src = str(path)
     n = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=batch_size):
+    f = pq.ParquetFile(path)
+    columns.check_header(f.schema_arrow.names, path)
+    for batch in f.iter_batches(batch_size=batch_size):
         for obj in batch.to_pylist():
             n += 1
-            yield article_from_obj(obj, n, src)
+            yield article_from_obj(columns.rename(obj), n, src)
 
 
-def read_txt(path: str | Path) -> Iterator[Record]:
+def read_txt(path: str | Path, columns: Columns = DEFAULT_COLUMNS) -> Iterator[Record]:
     """A .txt file is one article (id = file stem); a directory yields one per .txt file, sorted."""
     p = Path(path)
     files = sorted(p.glob("*.txt")) if p.is_dir() else [p]
@@ -413,14 +486,40 @@ def read_txt(path: str | Path) -> Iterator[Record]:
 READERS = {"jsonl": read_jsonl, "csv": read_csv, "parquet": read_parquet, "txt": read_txt}
 
 
-def read_records(paths: Iterable[str | Path], fmt: str | None = None) -> Iterator[Record]:
-    """Records from several inputs, in order; the format is taken from each name unless given."""
+def check_columns(
+    paths: Iterable[str | Path], columns: Columns = DEFAULT_COLUMNS, fmt: str | None = None
+) -> None:
+    """Raise ValueError if a CSV or Parquet input lacks the text column (or a named column).
+
+    Called before any output is opened, so a wrong ``--text-column`` is one message, not one
+    error per row. JSONL has no header: a missing field is an error on its record.
+    """
+    for path in paths:
+        if str(path) == "-" or not Path(path).is_file():
+            continue
+        kind = fmt or detect_format(path)
+        if kind == "csv":
+            for _ in read_csv(path, columns):  # the header is checked before the first row
+                break
+        elif kind == "parquet":
+            import pyarrow.parquet as pq
+
+            columns.check_header(pq.ParquetFile(path).schema_arrow.names, path)
+
+
+def read_records(
+    paths: Iterable[str | Path], fmt: str | None = None, columns: Columns = DEFAULT_COLUMNS
+) -> Iterator[Record]:
+    """Records from several inputs, in order; the format is taken from each name unless given.
+
+    ``columns`` maps the input's field names onto the Article's (text, title, id, date).
+    """
     for path in paths:
         if str(path) != "-" and not Path(path).exists():
             raise FileNotFoundError(f"input not found: {path}")
         last = 0
         try:
-            for rec in READERS[fmt or detect_format(path)](path):
+            for rec in READERS[fmt or detect_format(path)](path, columns):
                 last = rec.line
                 yield rec
         except (EOFError, zlib.error, gzip.BadGzipFile) as e:
@@ -581,10 +680,63 @@ class JsonlWriter(_TextWriter):
         self.fh.write(text)
 
 
-class CsvWriter(_TextWriter):
-    """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell (atomic for a file)."""
+#: Tag fields that ``--flat`` spreads into one column per label.
+_SCORE_FIELDS = {"sector_scores": "score_", "tone_scores": "tone_score_"}
 
-    def __init__(self, out: str | Path | None, fields: list[str] | None = None) -> None:
+
+def flat_fields(fields: list[str] | None) -> list[str] | None:
+    """``fields`` with ``sector_scores``/``tone_scores`` replaced by one column per label."""
+    from classify.schema import SECTORS, TONES
+
+    if fields is None:
+        return None
+    out: list[str] = []
+    for f in fields:
+        if f in _SCORE_FIELDS:
+            labels = SECTORS if f == "sector_scores" else TONES
+            out.extend(_SCORE_FIELDS[f] + lab for lab in labels)
+        else:
+            out.append(f)
+    return out
+
+
+def flat_row(r: dict, join_lists: bool = False) -> dict:
+    """One Tag row with a column per label score (``score_ai``, ``tone_score_easing``...).
+
+    Scores stored as a JSON string (a Parquet part) are decoded first; with ``join_lists``
+    (CSV), ``sectors`` and ``companies`` become ``;``-joined strings a spreadsheet can filter.
+    """
+    from classify.schema import SECTORS, TONES
+
+    out: dict = {}
+    for k, v in r.items():
+        if k in _SCORE_FIELDS:
+            if isinstance(v, str):
+                v = json.loads(v)
+            labels = SECTORS if k == "sector_scores" else TONES
+            for lab in labels:
+                out[_SCORE_FIELDS[k] + lab] = None if v is None else v.get(lab)
+        elif join_lists and k in ("sectors", "companies") and isinstance(v, list):
+            out[k] = ";".join(v)
+        else:
+            out[k] = v
+    return out
+
+
+class CsvWriter(_TextWriter):
+    """Flat CSV: nested values (lists, dicts) are JSON-encoded in their cell (atomic for a file).
+
+    ``flat``: a column per label score and ``;``-joined sectors/companies; ``excel``: UTF-8
+    with a byte-order mark, so spreadsheet programs read Chinese text right.
+    """
+
+    def __init__(
+        self,
+        out: str | Path | None,
+        fields: list[str] | None = None,
+        flat: bool = False,
+        excel: bool = False,
+    ) -> None:
         self._own = out is not None and str(out) != "-"
         self._target = _Target(out) if self._own else None  # type: ignore[arg-type]
         self.fh = (
@@ -592,11 +744,16 @@ class CsvWriter(_TextWriter):
             if self._own
             else sys.stdout
         )
+        if excel:
+            self.fh.write("\ufeff")
         self.writer: csv.DictWriter | None = None
-        self.fields = fields  # the header; None = the keys of the first row
+        self.flat = flat
+        self.fields = flat_fields(fields) if flat else fields  # None = the first row's keys
 
     def write_many(self, rows: Iterable[dict]) -> None:
         for r in rows:
+            if self.flat:
+                r = flat_row(r, join_lists=True)  # noqa: PLW2901
             flat = {k: (dumps_json(v) if isinstance(v, list | dict) else v) for k, v in r.items()}
             if self.writer is None:
                 self.writer = csv.DictWriter(
@@ -615,19 +772,22 @@ class CsvWriter(_TextWriter):
 class ParquetWriter:
     """Parquet in row groups; dict-valued fields are stored as JSON strings so every batch shares one schema."""
 
-    def __init__(self, out: str | Path, schema_fields: list[str] | None = None) -> None:
+    def __init__(
+        self, out: str | Path, schema_fields: list[str] | None = None, flat: bool = False
+    ) -> None:
         if out is None or str(out) == "-":
             raise ValueError("Parquet output needs a file path (-o FILE.parquet), not stdout")
         self._target = _Target(out)
         self.path = self._target.path
         self.writer = None
-        self.fields = schema_fields
+        self.flat = flat
+        self.fields = flat_fields(schema_fields) if flat else schema_fields
 
     def write_many(self, rows: Iterable[dict]) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        rows = list(rows)
+        rows = [flat_row(r) for r in rows] if self.flat else list(rows)
         if not rows:
             return
         if self.fields is None:
@@ -674,27 +834,39 @@ def _arrow_type(name: str):  # noqa: ANN202 - pyarrow type
 
     if name in ("sectors", "companies", "warnings"):
         return pa.list_(pa.string())
-    if name == "tone_index":
+    if name == "tone_index" or name.startswith(("score_", "tone_score_")):
         return pa.float64()
     if name == "line":
         return pa.int64()
     return pa.string()
 
 
-def open_writer(out: str | Path | None, fmt: str | None = None, fields: list[str] | None = None):  # noqa: ANN201
+def open_writer(  # noqa: ANN201 - a writer
+    out: str | Path | None,
+    fmt: str | None = None,
+    fields: list[str] | None = None,
+    *,
+    flat: bool = False,
+    excel: bool = False,
+):
     """A writer for ``out`` (None or '-' is stdout); the format comes from the name unless given.
 
     A file output is written atomically (see :class:`_Target`): ``close()`` puts it in place,
-    ``discard()`` after a failure leaves the previous file as it was.
+    ``discard()`` after a failure leaves the previous file as it was. ``flat`` (CSV, Parquet):
+    one column per label score; ``excel`` (CSV): a UTF-8 byte-order mark.
     """
     if out is not None and str(out) != "-" and not hasattr(out, "write"):
         _refuse_directory(out)  # before the format is read from a directory's name
     if fmt is None:
         fmt = "jsonl" if out is None or str(out) == "-" else detect_format(out)
+    if fmt != "csv" and excel:
+        raise ValueError(f"--excel is for CSV output, not {fmt}")
     if fmt == "jsonl":
+        if flat:
+            raise ValueError("--flat is for CSV or Parquet output (JSONL keeps the score objects)")
         return JsonlWriter(out)
     if fmt == "csv":
-        return CsvWriter(out, fields)
+        return CsvWriter(out, fields, flat=flat, excel=excel)
     if fmt == "parquet":
-        return ParquetWriter(out, fields)
+        return ParquetWriter(out, fields, flat=flat)
     raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(OUTPUT_FORMATS)}")

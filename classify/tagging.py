@@ -16,10 +16,13 @@ from typing import TYPE_CHECKING
 
 from classify import paths
 from classify.io import (
+    DEFAULT_COLUMNS,
     Article,
     BadRecord,
+    Columns,
     JsonlWriter,
     article_from_obj,
+    check_columns,
     open_writer,
     read_jsonl_range,
     read_records,
@@ -99,11 +102,18 @@ def _work(chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:
 
 
 def _work_range(
-    part: Partition, batch_size: int, as_lines: bool, explain: bool, topics: bool
+    part: Partition,
+    batch_size: int,
+    as_lines: bool,
+    explain: bool,
+    topics: bool,
+    columns: Columns = DEFAULT_COLUMNS,
 ) -> list:
     """Tag one byte range of a JSONL file, read by the worker itself (nothing is pickled in)."""
     out: list = []
-    recs = read_jsonl_range(part.input, part.start, part.end, part.first_line, part.encoding)
+    recs = read_jsonl_range(
+        part.input, part.start, part.end, part.first_line, part.encoding, columns
+    )
     for chunk in _batches(recs, batch_size):
         out.extend(_encode(_worker, chunk, as_lines, explain, topics))
     return out
@@ -121,8 +131,15 @@ def tag_records(
     batch_size: int = 512,
     model_path: Path | None = None,
     log: Callable[[str], None] = lambda m: print(m, file=sys.stderr),
+    columns: Columns = DEFAULT_COLUMNS,
+    flat: bool = False,
+    excel: bool = False,
 ) -> dict:
-    """Tag every record of ``inputs`` (or the seed corpus) and write Tags; returns counts."""
+    """Tag every record of ``inputs`` (or the seed corpus) and write Tags; returns counts.
+
+    ``columns`` names the input fields holding text, title, id and date (CLI ``--text-column``
+    ...); a CSV or Parquet input without its text column raises ValueError before any output.
+    """
     global _worker
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
@@ -131,13 +148,14 @@ def tag_records(
             if p != "-" and not Path(p).exists():
                 raise FileNotFoundError(f"input not found: {p}")
     refuse_input_as_output(out, inputs)
-    writer = open_writer(out, fmt, fields=TAG_FIELDS)
+    check_columns(inputs, columns)
+    writer = open_writer(out, fmt, fields=TAG_FIELDS, flat=flat, excel=excel)
     as_lines = isinstance(writer, JsonlWriter)
     n = errors = 0
     progress = _progress() if sys.stderr.isatty() else None
     try:
         if jobs <= 1:
-            records = read_records(inputs) if inputs else default_records()
+            records = read_records(inputs, columns=columns) if inputs else default_records()
             results: Iterable[list] = (
                 _encode(predictor, b, as_lines, explain, topics)
                 for b in _batches(records, batch_size)
@@ -146,7 +164,9 @@ def tag_records(
             # forked workers inherit the parent's loaded model with its segmenter started
             predictor.encode_batch([article_from_obj("预热 warm-up", 0)])
             _worker = predictor
-            results = _parallel(inputs, batch_size, jobs, as_lines, explain, topics, model_path)
+            results = _parallel(
+                inputs, batch_size, jobs, as_lines, explain, topics, model_path, columns
+            )
         task = progress.add_task("tagging", total=None) if progress else None
         if progress:
             progress.start()
@@ -184,6 +204,7 @@ def _parallel(
     explain: bool,
     topics: bool,
     model_path: Path | None,
+    columns: Columns = DEFAULT_COLUMNS,
 ) -> Iterator[list]:
     """Tag in ``jobs`` processes, at most 2×jobs units in flight, yielding in input order.
 
@@ -200,9 +221,11 @@ def _parallel(
         def submit() -> Iterator[Future]:
             for part in plan_partitions(inputs, RANGE_BYTES, jobs) if inputs else []:
                 if part.start is not None:
-                    yield ex.submit(_work_range, part, batch_size, as_lines, explain, topics)
+                    yield ex.submit(
+                        _work_range, part, batch_size, as_lines, explain, topics, columns
+                    )
                 else:
-                    recs = read_records([part.input])
+                    recs = read_records([part.input], columns=columns)
                     for chunk in _batches(recs, batch_size):
                         yield ex.submit(_work, chunk, as_lines, explain, topics)
             if not inputs:

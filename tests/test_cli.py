@@ -383,3 +383,111 @@ def test_evaluate_on_training_ids_warns_and_scores_the_rest_apart(
     assert "14 of 21 gold examples are in the model's training data" in r.stderr
     table = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle)])
     assert "held out (the 7 gold examples" in table.stdout
+
+
+def test_column_options_map_fields_and_a_missing_text_column_is_one_message(
+    tmp_path: Path, tiny_bundle: Path
+) -> None:
+    """#13 item 7: --text/--title/--id/--date-column; no text column = exit 2, columns listed."""
+    import pyarrow as pa
+
+    src = tmp_path / "export.csv"
+    src.write_text(
+        "key,headline,body,published\n"
+        "a,Miners move,bitcoin miners moved rigs abroad,2021-06-01\n"
+        "b,New game,a new mobile game launched,2021-06-02\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "tags.jsonl"
+    for jobs in ("1", "2"):
+        r = runner.invoke(
+            app, ["tag", str(src), "-m", str(tiny_bundle), "-o", str(out), "-j", jobs]
+        )
+        assert r.exit_code == 2 and not out.exists(), r.output
+        assert "no column 'text'" in r.output and "key, headline, body, published" in r.output
+    r = runner.invoke(
+        app,
+        [
+            "tag",
+            str(src),
+            "-m",
+            str(tiny_bundle),
+            "-o",
+            str(out),
+            "--text-column",
+            "body",
+            "--title-column",
+            "headline",
+            "--id-column",
+            "key",
+            "--date-column",
+            "published",
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    rows = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
+    assert [(t["id"], t["title"], t["date"]) for t in rows] == [
+        ("a", "Miners move", "2021-06-01"),
+        ("b", "New game", "2021-06-02"),
+    ]
+    assert "crypto" in rows[0]["sectors"] and all(t["error"] is None for t in rows)
+    # a named column the table lacks is the same one message
+    r = runner.invoke(app, ["tag", str(src), "-m", str(tiny_bundle), "--text-column", "content"])
+    assert r.exit_code == 2 and "'content' (--text-column)" in r.output
+    # Parquet: the schema is checked the same way
+    pq.write_table(pa.table({"body": ["bitcoin miners"], "key": ["p"]}), tmp_path / "x.parquet")
+    r = runner.invoke(app, ["tag", str(tmp_path / "x.parquet"), "-m", str(tiny_bundle)])
+    assert r.exit_code == 2 and "columns found: body, key" in r.output
+    # JSONL has no header: the mapping applies per record
+    j = tmp_path / "in.jsonl"
+    j.write_text(json.dumps({"key": "j", "body": "bitcoin miners moved"}) + "\n", encoding="utf-8")
+    r = runner.invoke(
+        app, ["tag", str(j), "-m", str(tiny_bundle), "--text-column", "body", "--id-column", "key"]
+    )
+    assert r.exit_code == 0 and json.loads(r.stdout.splitlines()[0])["id"] == "j"
+    r = runner.invoke(
+        app,
+        ["tag", str(j), "-m", str(tiny_bundle), "--title-column", "body", "--text-column", "body"],
+    )
+    assert r.exit_code == 2 and "both name the field 'body'" in r.output
+
+
+def test_flat_score_columns_and_excel_csv(tmp_path: Path, tiny_bundle: Path) -> None:
+    """#13 item 13: --flat spreads the scores into one column per label; --excel adds a BOM."""
+    import csv as csv_
+
+    from classify.schema import SECTORS, TONES
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        "\n".join(json.dumps({"id": f"r{i}", "text": f"比特币 挖矿 bitcoin {i}"}) for i in range(3))
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "t.csv"
+    r = runner.invoke(
+        app, ["tag", str(src), "-m", str(tiny_bundle), "-o", str(out), "--flat", "--excel"]
+    )
+    assert r.exit_code == 0, r.output
+    raw = out.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv_.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert [x["id"] for x in rows] == ["r0", "r1", "r2"]
+    assert {f"score_{s}" for s in SECTORS} | {f"tone_score_{t}" for t in TONES} <= set(rows[0])
+    assert "sector_scores" not in rows[0] and "tone_scores" not in rows[0]
+    assert 0.0 <= float(rows[0]["score_crypto"]) <= 1.0 and not rows[0]["sectors"].startswith("[")
+    pout = tmp_path / "t.parquet"
+    for jobs in ("1", "2"):
+        r = runner.invoke(
+            app, ["tag", str(src), "-m", str(tiny_bundle), "-o", str(pout), "--flat", "-j", jobs]
+        )
+        assert r.exit_code == 0, r.output
+        t = pq.read_table(pout)
+        assert str(t.schema.field("score_crypto").type) == "double" and t.num_rows == 3
+        assert str(t.schema.field("sectors").type).startswith("list")
+    plain = tmp_path / "plain.csv"
+    runner.invoke(app, ["tag", str(src), "-m", str(tiny_bundle), "-o", str(plain)])
+    assert not plain.read_bytes().startswith(b"\xef\xbb\xbf")
+    for bad in (["--flat"], ["--excel"], ["--excel", "-o", str(tmp_path / "x.parquet")]):
+        r = runner.invoke(app, ["tag", str(src), "-m", str(tiny_bundle), *bad])
+        assert r.exit_code == 2 and ("--flat" in r.output or "--excel" in r.output), r.output
