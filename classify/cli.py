@@ -16,6 +16,29 @@ import typer
 
 from classify import paths
 
+
+def _no_type_after_flags() -> None:
+    """Typer 0.29's Rich help prints a ``<bool>`` type after every flag (``--json <bool>``),
+    as if it took a value; its plain help does not. Show no type for flags and counters, as
+    the plain help does. (The one place this package reaches into Typer's internals; the
+    help test fails if Typer changes them.)"""
+    import typer.core
+
+    original = typer.core.TyperOption.display_type_rich
+    if getattr(original, "_classify_patched", False):
+        return
+
+    def display_type_rich(self, ctx):  # noqa: ANN001, ANN202
+        if self.is_flag or self.count:
+            return None
+        return original(self, ctx)
+
+    display_type_rich._classify_patched = True  # type: ignore[attr-defined]
+    typer.core.TyperOption.display_type_rich = display_type_rich
+
+
+_no_type_after_flags()
+
 app = typer.Typer(
     name="classify",
     help="Topic-and-tone toolkit for news about the Chinese technology industry.",
@@ -191,7 +214,7 @@ def train(
     extra: Annotated[
         list[Path] | None,
         typer.Argument(
-            metavar="[CORPUS...]",
+            metavar="corpus",
             help="More corpus files (a shell glob after --corpus lands here).",
         ),
     ] = None,
@@ -340,9 +363,7 @@ def evaluate(
     ],
     extra: Annotated[
         list[Path] | None,
-        typer.Argument(
-            metavar="[CORPUS...]", help="More corpus files (a shell glob after --corpus)."
-        ),
+        typer.Argument(metavar="corpus", help="More corpus files (a shell glob after --corpus)."),
     ] = None,
     model: ModelOpt = None,
     corpus: CorpusOpt = None,

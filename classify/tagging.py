@@ -167,7 +167,8 @@ def tag_records(
             results = _parallel(
                 inputs, batch_size, jobs, as_lines, explain, topics, model_path, columns
             )
-        task = progress.add_task("tagging", total=None) if progress else None
+        total = count_records(inputs) if progress and inputs else None
+        task = progress.add_task("tagging", total=total) if progress else None
         if progress:
             progress.start()
         for rows in results:
@@ -241,20 +242,63 @@ def _parallel(
 
 
 def _progress():  # noqa: ANN202
+    """A Rich progress bar on stderr: bar, count of total, rate and time left when the total
+    is known (:func:`count_records`), a spinner and count otherwise."""
     from rich.console import Console
     from rich.progress import (
+        BarColumn,
         MofNCompleteColumn,
         Progress,
+        ProgressColumn,
         SpinnerColumn,
+        TaskProgressColumn,
         TextColumn,
         TimeElapsedColumn,
+        TimeRemainingColumn,
     )
+    from rich.text import Text
+
+    class RateColumn(ProgressColumn):
+        def render(self, task) -> Text:  # noqa: ANN001
+            return Text(
+                f"{task.speed:,.0f} rec/s" if task.speed else "", style="progress.data.speed"
+            )
 
     return Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
         MofNCompleteColumn(),
+        TaskProgressColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         transient=True,
         console=Console(stderr=True),
     )
+
+
+def count_records(inputs: list[str]) -> int | None:
+    """The number of records in ``inputs`` if cheap to know (None otherwise): non-blank lines
+    of uncompressed JSONL (the CSV header and quoted newlines make CSV a guess: not counted),
+    Parquet row counts from the footer. Reads JSONL at disk speed, once, before tagging."""
+    total = 0
+    for p in inputs:
+        if p == "-" or not Path(p).is_file():
+            return None
+        name = p.lower()
+        if name.endswith(".parquet"):
+            import pyarrow.parquet as pq
+
+            total += pq.ParquetFile(p).metadata.num_rows
+        elif name.endswith((".jsonl", ".ndjson", ".json")):
+            with open(p, "rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
+                    total += block.count(b"\n")
+                # a last line without its newline is a record too; blank lines are not (rare)
+                fh.seek(max(0, fh.tell() - 1))
+                if fh.read(1) not in (b"\n", b""):
+                    total += 1
+        else:
+            return None
+    return total

@@ -32,6 +32,7 @@ import shutil
 import struct
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -448,7 +449,11 @@ class TopicModel:
             calculate_probabilities=False,
             verbose=False,
         )
-        say(f"clustering ({reduction} + hdbscan, min_topic_size={mts}, seed={seed})")
+        say(
+            f"clustering ({reduction} + hdbscan, min_topic_size={mts}, seed={seed}; "
+            "the longest step) ..."
+        )
+        t_cluster = time.perf_counter()
         with warnings.catch_warnings():
             # UMAP notes that a fixed random_state means one thread: that is the point.
             warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
@@ -457,6 +462,7 @@ class TopicModel:
             except (ValueError, TypeError) as e:  # degenerate corpora (all texts alike, ...)
                 raise TopicModelError(f"BERTopic could not cluster these {n} records: {e}") from e
         topics = [int(t) for t in topics]
+        say(f"clustered in {time.perf_counter() - t_cluster:.0f} s")
         if all(t == NO_TOPIC for t in topics):
             raise TopicModelError(
                 f"hdbscan found no topic in {n} records with min_topic_size={mts}: try a smaller --min-topic-size"

@@ -11,6 +11,7 @@ import glob
 import hashlib
 import json
 import sys
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -123,8 +124,9 @@ def train(
     if unknown:
         raise TrainingError(f"unknown candidate(s) {unknown}; known: {list(CANDIDATES)}")
     results, oofs = {}, {}
-    for name in names:
-        log(f"cross-validating {name} ({n_repeats}x{n_splits}-fold) ...")
+    for k, name in enumerate(names, 1):
+        log(f"[{k}/{len(names)}] cross-validating {name} ({n_repeats}x{n_splits}-fold) ...")
+        t0 = time.perf_counter()
         r = cross_validate(
             batch,
             Y,
@@ -143,12 +145,21 @@ def train(
         results[name] = r
         log(
             f"  sector macro-F1 {r['sectors']['macro_f1']:.3f}  micro-F1 {r['sectors']['micro_f1']:.3f}  "
-            f"tone macro-F1 {r['tone']['macro_f1']:.3f}"
+            f"tone macro-F1 {r['tone']['macro_f1']:.3f}  ({time.perf_counter() - t0:.0f} s)"
         )
     best = max(names, key=lambda c: (selection_score(results[c]), c == DEFAULT_CANDIDATE))
     log(f"chosen: {best}; fitting on all {len(examples)} examples ...")
+    t0 = time.perf_counter()
     clf = make_classifier(best, seed).fit(batch, Y, y)
+    log(f"  fitted in {time.perf_counter() - t0:.0f} s")
+    if registry.current(out) is not None or gold:
+        log(
+            "comparing with the current version (its CV, the labels it never saw"
+            + (f", {len(gold)} gold labels" if gold else "")
+            + ") ..."
+        )
     cmp = compare_with_current(out, examples, Y, y, results[best], oofs[best], clf.compiled_, gold)
+    log("scoring the guidelines' worked examples and writing the bundle ...")
     decision = promotion_decision(
         cmp,
         has_current=registry.current(out) is not None,

@@ -33,6 +33,8 @@ def test_every_command_has_help_with_example() -> None:
         r = runner.invoke(app, [*cmd, "--help"])
         assert r.exit_code == 0, cmd
         assert "Example" in r.output or "example" in r.output, cmd
+        # #13 item 9: no value type after a flag, no doubled brackets in the usage line
+        assert "<bool>" not in r.output and "[[" not in r.output, (cmd, r.output)
 
 
 def test_corpus_command(tmp_path: Path) -> None:
@@ -491,3 +493,34 @@ def test_flat_score_columns_and_excel_csv(tmp_path: Path, tiny_bundle: Path) -> 
     for bad in (["--flat"], ["--excel"], ["--excel", "-o", str(tmp_path / "x.parquet")]):
         r = runner.invoke(app, ["tag", str(src), "-m", str(tiny_bundle), *bad])
         assert r.exit_code == 2 and ("--flat" in r.output or "--excel" in r.output), r.output
+
+
+def test_progress_total_is_known_for_files(tmp_path: Path) -> None:
+    """#13 item 10: the bar's total (JSONL lines, Parquet rows); unknown for stdin, gz, CSV."""
+    import gzip
+
+    import pyarrow as pa
+
+    from classify.tagging import count_records
+
+    a = tmp_path / "a.jsonl"
+    a.write_text('{"text": "x"}\n{"text": "y"}\n', encoding="utf-8")
+    b = tmp_path / "b.jsonl"
+    b.write_text('{"text": "x"}\n{"text": "y"}', encoding="utf-8")  # no final newline
+    pq.write_table(pa.table({"text": ["p", "q", "r"]}), tmp_path / "c.parquet")
+    assert count_records([str(a), str(b), str(tmp_path / "c.parquet")]) == 7
+    g = tmp_path / "d.jsonl.gz"
+    g.write_bytes(gzip.compress(b'{"text": "x"}\n'))
+    assert count_records([str(g)]) is None and count_records(["-"]) is None
+
+
+def test_piped_tag_prints_no_progress(tmp_path: Path, tiny_bundle: Path) -> None:
+    src = tmp_path / "a.jsonl"
+    src.write_text('{"text": "bitcoin"}\n', encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "classify.cli", "tag", str(src), "-m", str(tiny_bundle)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0 and "tagging" not in proc.stderr and "━" not in proc.stderr
