@@ -9,7 +9,10 @@ Round 4 adds what the model-quality issue asks for:
 - ``zh-targeted4:<what>``: Chinese headlines for the same needs, excluding every id labelled
   before.
 
-Keywords only nominate a candidate; every label comes from reading the item. The output lists
+Keywords only nominate a candidate; every label comes from reading the item. Every id
+labelled before is excluded, so the output depends on the label files present: the committed
+``round4*_selection.jsonl`` files are the record of what was chosen (run before the round-4
+label files existed, 4b and 4c after the previous round's). The output lists
 ``{"id", "selected"}`` per line; the label file copies ``selected`` so each label says how its
 item was chosen.
 
@@ -305,6 +308,11 @@ def round_b(corpora: Path, labels: Path, first: Path, out: Path, c: bool = False
             hits, min(60 if c else 80 if query == "tone:neutral" else 40, len(hits))
         ):
             chosen[r["id"]] = f"zh-{tag}:{query}"
+    write_selection(chosen, out)
+
+
+def write_selection(chosen: dict[str, str], out: Path) -> None:
+    """One ``{"id", "selected"}`` line per chosen id (the format of every selection file)."""
     with open(out, "w", encoding="utf-8") as fh:
         for rid, how in chosen.items():
             fh.write(json.dumps({"id": rid, "selected": how}, ensure_ascii=False) + "\n")
@@ -353,10 +361,7 @@ def main(corpora: Path, labels: Path, out: Path) -> None:
         n = ZH_PER_QUERY * (3 if query == "tone:easing" else 2 if query == "tone:neutral" else 1)
         for r in rng.sample(hits, min(n, len(hits))):
             chosen[r["id"]] = f"zh-targeted4:{query}"
-    with open(out, "w", encoding="utf-8") as fh:
-        for rid, how in chosen.items():
-            fh.write(json.dumps({"id": rid, "selected": how}, ensure_ascii=False) + "\n")
-    print(f"{len(chosen)} ids -> {out}", file=sys.stderr)
+    write_selection(chosen, out)
 
 
 if __name__ == "__main__":
