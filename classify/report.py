@@ -355,9 +355,9 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
             sorted(result["fading"], key=lambda e: e["score"])[: MAX_EVENTS // 2],
         ),
     )
-    for title, rows in events:
+    for heading_text, rows in events:
         if rows:
-            parts.append(f"<h2>{title}</h2>")
+            parts.append(f"<h2>{heading_text}</h2>")
             parts.append(_events_table(rows, labels))
     emerging_in = defaultdict(list)
     for e in result["emerging"]:

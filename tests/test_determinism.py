@@ -57,6 +57,7 @@ def _run_pair(cmds: list[list[str]], envs: list[dict[str, str]]) -> list[str]:
     return outs
 
 
+@pytest.mark.slow
 def test_same_labels_and_seed_give_byte_identical_tag_output(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

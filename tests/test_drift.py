@@ -165,6 +165,7 @@ def test_real_headlines_deepseek_emerges_in_early_2025(kr_lines: list[dict]) -> 
     assert best["period"] in ("2025-01", "2025-02")
 
 
+@pytest.mark.slow
 def test_fit_and_drift_on_synthetic_text_finds_the_injected_theme() -> None:
     months = [f"2023-{m:02d}" for m in range(1, 11)]
     recs = make_stream(
@@ -183,6 +184,8 @@ def test_fit_and_drift_on_synthetic_text_finds_the_injected_theme() -> None:
     assert set(got) == {quantum[0]}
     html = render_report(res, title="synthetic", source="make_stream")
     assert "quantum" in html and "<script src=" not in html and "Plotly" in html
+    # the page is titled as asked (the events loop used to overwrite the title, #11 item 6)
+    assert "<title>synthetic</title>" in html and "<title>Strongest" not in html
 
 
 def test_cli_drift_outputs_and_exit_codes(tmp_path: Path, write_jsonl) -> None:  # noqa: ANN001

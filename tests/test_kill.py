@@ -160,6 +160,7 @@ class Lane:
         _check_versions(self.dir)
 
 
+@pytest.mark.slow
 def test_sigkill_during_train_never_breaks_the_previous_model(
     tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -28,6 +28,7 @@ def test_best_threshold_maximises_f1() -> None:
     assert best_threshold(np.zeros(4, dtype=int), np.ones(4)) == 0.5
 
 
+@pytest.mark.slow
 def test_cv_is_held_out_and_learns(tmp_path: Path) -> None:
     from classify.labels import check
 

@@ -49,6 +49,7 @@ def registry_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp
 
 
+@pytest.mark.slow
 def test_first_version_is_current_then_gated(registry_dir: Path) -> None:
     m = registry_dir / "m"
     first = json.loads((registry_dir / "v001.json").read_text())
