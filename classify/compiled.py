@@ -191,22 +191,80 @@ def decide_tone(P: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
 # --------------------------------------------------------------------------- features
 
 
+class BigramTable:
+    """The vocabulary's bigrams as integer pairs, so a batch's bigrams are looked up with numpy
+    instead of building a ``"a b"`` string per adjacent token pair.
+
+    ``parts`` numbers every token that occurs in a vocabulary bigram; a bigram ``a b`` is the
+    key ``parts[a] * len(parts) + parts[b]``, found by binary search in ``keys``.
+    """
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        pairs = [(t.split(" "), c) for t, c in vocab.items() if " " in t]
+        self.usable = all(len(ab) == 2 for ab, _ in pairs)  # else: the string path
+        parts: dict[str, int] = {}
+        for (a, b), _ in pairs if self.usable else ():
+            parts.setdefault(a, len(parts))
+            parts.setdefault(b, len(parts))
+        self.parts = parts
+        k = max(1, len(parts))
+        keys = np.array(
+            [parts[a] * k + parts[b] for (a, b), _ in pairs] if self.usable and pairs else [],
+            dtype=np.int64,
+        )
+        cols = np.array([c for _, c in pairs] if self.usable else [], dtype=np.int64)
+        order = np.argsort(keys, kind="stable")
+        self.keys, self.cols, self.k = keys[order], cols[order], k
+
+
+def _bigram_entries(
+    flat: list[str], lens: np.ndarray, table: BigramTable
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every in-vocabulary bigram of the batch (``flat``: all its tokens)."""
+    total = len(flat)
+    if total < 2 or not len(table.keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    pid = np.fromiter(map(table.parts.get, flat, repeat(-1)), np.int64, total)
+    rows = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
+    a, b = pid[:-1], pid[1:]
+    ok = (a >= 0) & (b >= 0) & (rows[:-1] == rows[1:])  # both known, same article
+    key = a[ok] * table.k + b[ok]
+    pos = np.searchsorted(table.keys, key)
+    pos[pos == len(table.keys)] = 0
+    hit = table.keys[pos] == key
+    return rows[:-1][ok][hit], table.cols[pos[hit]]
+
+
 def tfidf_matrix(
-    tokens: Sequence[Sequence[str]], vocab: dict[str, int], idf: np.ndarray, ngram_max: int
+    tokens: Sequence[Sequence[str]],
+    vocab: dict[str, int],
+    idf: np.ndarray,
+    ngram_max: int,
+    bigrams: BigramTable | None = None,
 ) -> sp.csr_matrix:
     """Sublinear-tf × idf, L2-normalised rows: the matrix of scikit-learn's fitted TfidfVectorizer.
 
-    Vectorized over the batch: one flat look-up of every n-gram, then numpy.
+    Vectorized over the batch: one flat look-up of every token, then numpy (bigrams through
+    ``bigrams``, a :class:`BigramTable` of ``vocab``, when given; else as strings).
     """
-    grams = tokens if ngram_max == 1 else [ngrams(t, ngram_max) for t in tokens]
-    lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
-    total = int(lens.sum())
-    ids = np.fromiter(map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, total)
-    rows = np.repeat(np.arange(len(grams), dtype=np.int64), lens)
-    keep = ids >= 0
-    X = sp.csr_matrix(
-        (np.ones(int(keep.sum())), (rows[keep], ids[keep])), shape=(len(grams), len(vocab))
-    )
+    if ngram_max == 2 and bigrams is not None and bigrams.usable:
+        lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        flat = list(chain.from_iterable(tokens))
+        ids = np.fromiter(map(vocab.get, flat, repeat(-1)), np.int64, len(flat))
+        keep = ids >= 0
+        rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lens)
+        brow, bcol = _bigram_entries(flat, lens, bigrams)
+        r = np.concatenate([rows[keep], brow])
+        c = np.concatenate([ids[keep], bcol])
+    else:
+        grams = tokens if ngram_max == 1 else [ngrams(t, ngram_max) for t in tokens]
+        lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+        total = int(lens.sum())
+        ids = np.fromiter(map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, total)
+        rows = np.repeat(np.arange(len(grams), dtype=np.int64), lens)
+        keep = ids >= 0
+        r, c = rows[keep], ids[keep]
+    X = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(tokens), len(vocab)))
     X.sum_duplicates()  # counts, columns sorted within each row
     X.data = (np.log(X.data) + 1.0) * idf[X.indices]
     sq = np.zeros(X.shape[0])
@@ -225,12 +283,13 @@ def feature_matrix(
     ngram_max: int,
     lexicon: LexiconIndex | None,
     lexicon_weight: float,
+    bigrams: BigramTable | None = None,
 ) -> sp.csr_matrix:
     """TF-IDF n-grams beside ``log1p(lexicon counts) * lexicon_weight`` (zeros without a lexicon).
 
     The one feature computation: training (``Featurizer.transform``) and prediction use it.
     """
-    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max)
+    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams)
     n = X.shape[0]
     if lexicon is not None and n:
         dense = lexicon.counts(batch.matches)
@@ -305,6 +364,7 @@ class CompiledClassifier:
         self._c = np.concatenate([sector_stack.b_cal, tone_stack.b_cal])
         self._n_sec = n_sec
         self._feature_names: np.ndarray | None = None
+        self._bigrams: BigramTable | None = None
 
     @property
     def n_features(self) -> int:
@@ -327,6 +387,8 @@ class CompiledClassifier:
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
         """Feature matrix: TF-IDF n-grams beside log-scaled lexicon counts."""
+        if self._bigrams is None and self.ngram_max == 2:
+            self._bigrams = BigramTable(self.vocab)  # built on first use, not at load
         return feature_matrix(
             batch,
             self.vocab,
@@ -334,6 +396,7 @@ class CompiledClassifier:
             self.ngram_max,
             self.lexicon if self.use_lexicon else None,
             self.lexicon_weight,
+            self._bigrams,
         )
 
     def predict_proba_X(self, X) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001

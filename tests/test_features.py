@@ -124,3 +124,24 @@ def test_cue_must_be_near_and_conditions_survive_json() -> None:
     old.pop("conditions")  # a bundle written before conditions: tokens alone decide, as before
     legacy = LexiconIndex.from_json(old)
     assert "megvii" in legacy.companies(legacy.match(tokenize("We face challenges")))
+
+
+def test_bigram_table_equals_the_string_path() -> None:
+    """The integer-pair bigram look-up gives the same TF-IDF matrix as joining strings."""
+    import random
+
+    from classify.compiled import BigramTable, tfidf_matrix
+
+    rng = random.Random(0)
+    words = ["ai", "chip", "华为", "芯片", "ban", "us", "x"]
+    vocab_terms = words[:5] + ["ai chip", "华为 芯片", "chip ban", "us ban", "芯片 ai"]
+    vocab = {t: i for i, t in enumerate(vocab_terms)}
+    idf = np.linspace(1.0, 2.0, len(vocab))
+    docs = [[rng.choice(words) for _ in range(rng.randint(0, 12))] for _ in range(200)]
+    docs += [[], ["chip"], ["ai"], ["chip", "ban"], ["us"], ["ban"]]  # a pair across documents
+    table = BigramTable(vocab)
+    a = tfidf_matrix(docs, vocab, idf, 2)
+    b = tfidf_matrix(docs, vocab, idf, 2, table)
+    assert a.shape == b.shape and (a != b).nnz == 0
+    assert b[len(docs) - 3].nnz == 3  # "chip", "ban" and "chip ban"
+    assert b[len(docs) - 2, vocab["us ban"]] == 0  # "us" | "ban" are two articles
