@@ -196,36 +196,35 @@ class BigramTable:
     instead of building a ``"a b"`` string per adjacent token pair.
 
     ``parts`` numbers every token that occurs in a vocabulary bigram; a bigram ``a b`` is the
-    key ``parts[a] * len(parts) + parts[b]``, found by binary search in ``keys``.
+    key ``parts[a] * k + parts[b]``, found by binary search in ``keys``. ``usable`` is False
+    when a vocabulary term has more than one space (then the string path is used).
     """
 
     def __init__(self, vocab: dict[str, int]) -> None:
         pairs = [(t.split(" "), c) for t, c in vocab.items() if " " in t]
-        self.usable = all(len(ab) == 2 for ab, _ in pairs)  # else: the string path
+        self.usable = all(len(ab) == 2 for ab, _ in pairs)
+        if not self.usable:
+            pairs = []
         parts: dict[str, int] = {}
-        for (a, b), _ in pairs if self.usable else ():
+        for (a, b), _ in pairs:
             parts.setdefault(a, len(parts))
             parts.setdefault(b, len(parts))
-        self.parts = parts
         k = max(1, len(parts))
-        keys = np.array(
-            [parts[a] * k + parts[b] for (a, b), _ in pairs] if self.usable and pairs else [],
-            dtype=np.int64,
-        )
-        cols = np.array([c for _, c in pairs] if self.usable else [], dtype=np.int64)
+        keys = np.array([parts[a] * k + parts[b] for (a, b), _ in pairs], dtype=np.int64)
+        cols = np.array([c for _, c in pairs], dtype=np.int64)
         order = np.argsort(keys, kind="stable")
-        self.keys, self.cols, self.k = keys[order], cols[order], k
+        self.parts, self.k, self.keys, self.cols = parts, k, keys[order], cols[order]
 
 
 def _bigram_entries(
-    flat: list[str], lens: np.ndarray, table: BigramTable
+    flat: list[str], rows: np.ndarray, table: BigramTable
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every in-vocabulary bigram of the batch (``flat``: all its tokens)."""
+    """(row, column) of every in-vocabulary bigram of the batch (``flat``: all its tokens,
+    ``rows``: the article of each)."""
     total = len(flat)
     if total < 2 or not len(table.keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pid = np.fromiter(map(table.parts.get, flat, repeat(-1)), np.int64, total)
-    rows = np.repeat(np.arange(len(lens), dtype=np.int64), lens)
     a, b = pid[:-1], pid[1:]
     ok = (a >= 0) & (b >= 0) & (rows[:-1] == rows[1:])  # both known, same article
     key = a[ok] * table.k + b[ok]
@@ -253,7 +252,7 @@ def tfidf_matrix(
         ids = np.fromiter(map(vocab.get, flat, repeat(-1)), np.int64, len(flat))
         keep = ids >= 0
         rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lens)
-        brow, bcol = _bigram_entries(flat, lens, bigrams)
+        brow, bcol = _bigram_entries(flat, rows, bigrams)
         r = np.concatenate([rows[keep], brow])
         c = np.concatenate([ids[keep], bcol])
     else:
