@@ -27,34 +27,22 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import KFold
 
-from classify.compiled import LENGTH_BUCKETS, length_bucket
+from classify.compiled import LENGTH_BUCKETS, finish_sectors, length_bucket
 from classify.features import tokenize_batch
-from classify.models import THRESHOLD_GRID, best_threshold, cross_validate
+from classify.models import (
+    RATIO_GRID,
+    THRESHOLD_GRID,
+    best_threshold,
+    cross_validate,
+    decision_score,
+)
 from classify.schema import SECTORS, targets
 from classify.train import load_training_data, source_group
 
-RATIOS = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
-NT = SECTORS.index("non_tech")
-
 
 def finish(D: np.ndarray, P: np.ndarray, at_least_one: bool) -> np.ndarray:
-    """The non_tech rule and the optional top-label fallback (as classify.compiled does)."""
-    D = D.copy()
-    if at_least_one:
-        empty = ~D.any(axis=1)
-        D[empty, P[empty].argmax(axis=1)] = True
-    others = np.delete(P, NT, axis=1).max(axis=1)
-    nt = D[:, NT] & (P[:, NT] >= others)
-    D[nt] = False
-    D[nt, NT] = True
-    D[~nt, NT] = False
-    return D
-
-
-def score(Y: np.ndarray, D: np.ndarray) -> float:
-    return f1_score(Y, D, average="macro", zero_division=0) + f1_score(
-        Y, D, average="micro", zero_division=0
-    )
+    """The fallback and non_tech rules every shipped decision ends with (on a copy of ``D``)."""
+    return finish_sectors(D.copy(), P, SECTORS, at_least_one)
 
 
 def thresholds(Y: np.ndarray, P: np.ndarray) -> np.ndarray:
@@ -85,19 +73,21 @@ def fit_rule(kind: str, Y: np.ndarray, P: np.ndarray, b: np.ndarray, one: bool):
         return finish(D, P, one)
 
     if kind == "ratio to top":
-        r = max(RATIOS, key=lambda r: score(Y, rel(P, b, np.full(3, r))))
+        r = max(RATIO_GRID, key=lambda r: decision_score(Y, rel(P, b, np.full(3, r))))
         return lambda P, b: rel(P, b, np.full(3, r))
     if kind == "ratio to top per length":
         rs = np.zeros(3)
         for k in range(3):
             m = b == k
             if m.sum() >= 30:
-                rs[k] = max(RATIOS, key=lambda r: score(Y[m], rel(P[m], b[m], np.full(3, r))))
+                rs[k] = max(
+                    RATIO_GRID, key=lambda r: decision_score(Y[m], rel(P[m], b[m], np.full(3, r)))
+                )
         return lambda P, b: rel(P, b, rs)
     if kind == "top-k":
         r, k = max(
-            ((r, k) for r in RATIOS for k in (1, 2, 3, 4)),
-            key=lambda rk: score(Y, rel(P, b, np.full(3, rk[0]), rk[1])),
+            ((r, k) for r in RATIO_GRID for k in (1, 2, 3, 4)),
+            key=lambda rk: decision_score(Y, rel(P, b, np.full(3, rk[0]), rk[1])),
         )
         return lambda P, b: rel(P, b, np.full(3, r), k)
     if kind == "MetaLabeler":
@@ -108,7 +98,7 @@ def fit_rule(kind: str, Y: np.ndarray, P: np.ndarray, b: np.ndarray, one: bool):
             rank = np.argsort(np.argsort(-P, axis=1), axis=1)
             return finish((rank < k[:, None]) & (floor <= P), P, one)
 
-        floor = max((0.0, 0.05, 0.1, 0.2, 0.3), key=lambda f: score(Y, meta(P, b, f)))
+        floor = max((0.0, 0.05, 0.1, 0.2, 0.3), key=lambda f: decision_score(Y, meta(P, b, f)))
         return lambda P, b: meta(P, b, floor)
     raise ValueError(kind)
 

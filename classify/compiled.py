@@ -39,6 +39,7 @@ __all__ = [
     "combine_binary",
     "combine_multiclass",
     "decide_sectors",
+    "finish_sectors",
     "decide_tone",
 ]
 
@@ -169,6 +170,17 @@ def decide_sectors(
     if ratio is not None and chars is not None and len(P):
         r = np.asarray(ratio)[length_bucket(chars)]
         D &= (r * P.max(axis=1))[:, None] <= P
+    return finish_sectors(D, P, labels, at_least_one)
+
+
+def finish_sectors(
+    D: np.ndarray, P: np.ndarray, labels: Sequence[str] = SECTORS, at_least_one: bool = False
+) -> np.ndarray:
+    """The rules every sector decision ends with, whatever chose ``D`` (modified in place).
+
+    With ``at_least_one``, an article no label passes keeps its most probable one; ``non_tech``
+    stays only when it beats every tech sector, and then alone.
+    """
     if at_least_one and len(P):  # every article is about something: keep its top label
         empty = ~D.any(axis=1)
         D[empty, P[empty].argmax(axis=1)] = True

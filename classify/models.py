@@ -27,6 +27,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
 from classify.compiled import (
+    LENGTH_BUCKETS,
     Batch,
     CompiledClassifier,
     StackedSigmoid,
@@ -34,6 +35,7 @@ from classify.compiled import (
     combine_multiclass,
     decide_sectors,
     decide_tone,
+    length_bucket,
 )
 from classify.features import Featurizer
 from classify.lexindex import LEXICON_COLUMNS
@@ -128,6 +130,13 @@ RATIO_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 MIN_BUCKET = 30
 
 
+def decision_score(Y: np.ndarray, D: np.ndarray) -> float:
+    """What sector decision rules are tuned and compared on: macro-F1 + micro-F1."""
+    return f1_score(Y, D, average="macro", zero_division=0) + f1_score(
+        Y, D, average="micro", zero_division=0
+    )
+
+
 def best_ratios(
     Y: np.ndarray,
     P: np.ndarray,
@@ -136,12 +145,10 @@ def best_ratios(
     labels: tuple,
     at_least_one: bool = True,
 ) -> np.ndarray:
-    """Per length bucket, the ratio-to-top that maximises macro-F1 + micro-F1 out of fold.
+    """Per length bucket, the ratio-to-top that maximises :func:`decision_score` out of fold.
 
     ``P`` are out-of-fold probabilities; ties keep the smaller ratio (the plain threshold rule).
     """
-    from classify.compiled import LENGTH_BUCKETS, length_bucket
-
     b = length_bucket(chars)
     out = np.zeros(len(LENGTH_BUCKETS))
     for k in range(len(LENGTH_BUCKETS)):
@@ -152,10 +159,7 @@ def best_ratios(
         best, best_r = -1.0, 0.0
         for r in RATIO_GRID:
             ratio = np.full(len(LENGTH_BUCKETS), r)
-            D = decide_sectors(Pm, thresholds, labels, ratio, cm, at_least_one)
-            s = f1_score(Ym, D, average="macro", zero_division=0) + f1_score(
-                Ym, D, average="micro", zero_division=0
-            )
+            s = decision_score(Ym, decide_sectors(Pm, thresholds, labels, ratio, cm, at_least_one))
             if s > best + 1e-9:
                 best, best_r = s, r
         out[k] = best_r
