@@ -19,7 +19,7 @@ import numpy as np
 
 from classify import lexicon, paths
 from classify.bundle import write_bundle
-from classify.compiled import LENGTH_BUCKETS, CompiledClassifier
+from classify.compiled import LENGTH_BUCKETS, CompiledClassifier, length_bucket
 from classify.features import tokenize_batch
 from classify.labels import Example, Problem, check, merge, read_examples
 from classify.models import (
@@ -124,6 +124,7 @@ def train(
     if unknown:
         raise TrainingError(f"unknown candidate(s) {unknown}; known: {list(CANDIDATES)}")
     results, oofs = {}, {}
+    slices = slice_groups(examples, batch.chars)
     for k, name in enumerate(names, 1):
         log(f"[{k}/{len(names)}] cross-validating {name} ({n_repeats}x{n_splits}-fold) ...")
         t0 = time.perf_counter()
@@ -137,7 +138,7 @@ def train(
             seed=seed,
             n_jobs=n_jobs,
             groups={
-                "slice": np.array([slice_group(e) for e in examples]),
+                "slice": slices,
                 "source": np.array([source_group(e) for e in examples]),
             },
         )
@@ -152,7 +153,8 @@ def train(
     t0 = time.perf_counter()
     clf = make_classifier(best, seed).fit(batch, Y, y)
     log(f"  fitted in {time.perf_counter() - t0:.0f} s")
-    if registry.current(out) is not None or gold:
+    has_current = registry.current(out) is not None
+    if has_current or gold:
         log(
             "comparing with the current version (its CV, the labels it never saw"
             + (f", {len(gold)} gold labels" if gold else "")
@@ -162,7 +164,7 @@ def train(
     log("scoring the guidelines' worked examples and writing the bundle ...")
     decision = promotion_decision(
         cmp,
-        has_current=registry.current(out) is not None,
+        has_current=has_current,
         promote=promote,
         force=force,
         reason=reason,
@@ -231,7 +233,6 @@ def _load_gold(eval_paths: Iterable[str | Path], corpora: Iterable[str | Path]) 
 
 
 def _scores(Y: np.ndarray, D: np.ndarray, y: np.ndarray, T: np.ndarray) -> dict:
-
     s, t = sector_metrics(Y, D), tone_metrics(y, T)
     return {
         "n": int(len(y)),
@@ -443,12 +444,13 @@ def language_group(e: Example) -> str:
     return "zh" if cjk > 0.2 * max(1, len(text[:2000].replace(" ", ""))) else "en"
 
 
-def slice_group(e: Example) -> str:
-    """The slice an example is reported under: language × length bucket (``en-article``...)."""
-    from classify.compiled import LENGTH_BUCKETS, length_bucket
-
-    n = len(e.text or "") + (len(e.title) + 1 if e.title else 0)  # as Batch.chars counts it
-    return f"{language_group(e)}-{LENGTH_BUCKETS[int(length_bucket([n])[0])]}"
+def slice_groups(examples: list[Example], chars: list[int]) -> np.ndarray:
+    """The slice each example is reported under: language × length bucket (``en-article``...),
+    the length as the tokenized batch counted it (``Batch.chars``)."""
+    buckets = length_bucket(chars)
+    return np.array(
+        [f"{language_group(e)}-{LENGTH_BUCKETS[b]}" for e, b in zip(examples, buckets, strict=True)]
+    )
 
 
 def source_group(e: Example) -> str:
