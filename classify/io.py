@@ -54,7 +54,7 @@ class Columns:
     id: str = "id"
     date: str = "date"
 
-    @property
+    @functools.cached_property
     def is_default(self) -> bool:
         return self == DEFAULT_COLUMNS
 
@@ -62,19 +62,21 @@ class Columns:
         """``obj`` with the mapped fields under the Article names (unmapped fields kept)."""
         if self.is_default:
             return obj
-        out = {k: v for k, v in obj.items() if k not in self.sources and k not in ARTICLE_FIELDS}
+        skip = self._skip
+        out = {k: v for k, v in obj.items() if k not in skip}
         for target, source in self.pairs:
             if source in obj:
                 out[target] = obj[source]
         return out
 
-    @property
+    @functools.cached_property
     def pairs(self) -> tuple[tuple[str, str], ...]:
         return (("text", self.text), ("title", self.title), ("id", self.id), ("date", self.date))
 
-    @property
-    def sources(self) -> frozenset[str]:
-        return frozenset(s for _, s in self.pairs)
+    @functools.cached_property
+    def _skip(self) -> frozenset[str]:
+        """Input fields not passed through as they are: the mapped ones and the Article names."""
+        return frozenset(s for _, s in self.pairs) | ARTICLE_FIELDS
 
     def check_header(self, found: Iterable[str], path: str | Path) -> None:
         """Raise ValueError when a table's columns lack the text column or a named column."""

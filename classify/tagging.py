@@ -23,6 +23,7 @@ from classify.io import (
     JsonlWriter,
     article_from_obj,
     check_columns,
+    detect_format,
     open_writer,
     read_jsonl_range,
     read_records,
@@ -286,12 +287,15 @@ def count_records(inputs: list[str]) -> int | None:
     for p in inputs:
         if p == "-" or not Path(p).is_file():
             return None
-        name = p.lower()
-        if name.endswith(".parquet"):
+        try:
+            kind = detect_format(p)
+        except ValueError:
+            return None
+        if kind == "parquet":
             import pyarrow.parquet as pq
 
             total += pq.ParquetFile(p).metadata.num_rows
-        elif name.endswith((".jsonl", ".ndjson", ".json")):
+        elif kind == "jsonl" and not p.lower().endswith(".gz"):
             with open(p, "rb") as fh:
                 for block in iter(lambda fh=fh: fh.read(1 << 22), b""):
                     total += block.count(b"\n")
