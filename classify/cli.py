@@ -564,6 +564,16 @@ def tag(
         except Exception as e:  # noqa: BLE001 - any failure to load the topic model is a usage error
             raise fail(f"cannot load the topic model: {e}") from e
     try:
+        # what both engines take the same way
+        common = dict(
+            explain=explain,
+            topics=topics,
+            batch_size=batch_size,
+            log=log,
+            columns=columns,
+            flat=flat,
+            excel=excel,
+        )
         if engine == "dask":
             from classify.engine_dask import tag_dask
 
@@ -576,29 +586,11 @@ def tag(
                 fmt,
                 scheduler=scheduler,
                 n_workers=workers,
-                explain=explain,
-                topics=topics,
-                batch_size=batch_size,
-                log=log,
-                columns=columns,
-                flat=flat,
-                excel=excel,
+                **common,
             )
         else:
             stats = tag_records(
-                predictor,
-                inputs or [],
-                out,
-                fmt,
-                explain=explain,
-                topics=topics,
-                jobs=jobs,
-                batch_size=batch_size,
-                model_path=predictor.path,
-                log=log,
-                columns=columns,
-                flat=flat,
-                excel=excel,
+                predictor, inputs or [], out, fmt, jobs=jobs, model_path=predictor.path, **common
             )
     except ImportError as e:
         raise fail(f"--engine dask needs dask: pip install 'classify[dask]' ({e})") from e
