@@ -310,6 +310,8 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
             log(f"topic model saved to {save_model}")
         for line in summary_lines(result):
             log(line)
+        for w in result.get("warnings", []):
+            log(f"warning: {w}")
         no_dates = result.get("records", {}).get("dated", 0) == 0
         if no_dates:
             log(

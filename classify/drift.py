@@ -38,6 +38,7 @@ Undated records are counted in ``records.undated`` and are otherwise left out.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -117,6 +118,107 @@ def two_proportion_z(c1: int, n1: int, c2: int, n2: int) -> float:
     return 0.0 if var <= 0 else (c1 / n1 - c2 / n2) / math.sqrt(var)
 
 
+#: A first or last period whose dates cover less than this share of its days is partial.
+MIN_COVERAGE = 0.75
+#: Median dated records per period below which a report warns that it is too thin to read.
+THIN_MEDIAN = 20
+
+
+def _parse_day(date: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(date)[:10])
+    except (TypeError, ValueError):
+        return None
+
+
+def period_bounds(label: str, period: str) -> tuple[dt.date, dt.date]:
+    """First and last day of a calendar period label (``2025-02``, ``2025-Q1``, ``2025``)."""
+    i = _index(label, period)
+    if period == "month":
+        start, months = dt.date(i // 12, i % 12 + 1, 1), 1
+    elif period == "quarter":
+        start, months = dt.date(i // 4, 3 * (i % 4) + 1, 1), 3
+    else:
+        start, months = dt.date(i, 1, 1), 12
+    m = start.month - 1 + months
+    end = dt.date(start.year + m // 12, m % 12 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def partial_periods(
+    dates: Sequence[str | None], periods: Sequence[str], period: str
+) -> dict[int, float]:
+    """Positions of the first/last period that the data cover only in part -> covered share.
+
+    The data's first day is the earliest date and its last day the latest; a first period
+    that starts before the first day (or a last one that ends after the last day) by more
+    than ``1 - MIN_COVERAGE`` of its days is partial: its shares rest on a few days, so it is
+    marked and not scored as a spike.
+    """
+    days = [d for d in map(_parse_day, dates) if d is not None]
+    if not days or not periods:
+        return {}
+    first, last = min(days), max(days)
+    out: dict[int, float] = {}
+    for i in {0, len(periods) - 1}:
+        a, b = period_bounds(periods[i], period)
+        lo, hi = max(a, first), min(b, last)
+        cover = max(0, (hi - lo).days + 1) / ((b - a).days + 1)
+        if cover < MIN_COVERAGE:
+            out[i] = round(cover, 3)
+    return out
+
+
+def thin_warnings(n: np.ndarray, period: str) -> list[str]:
+    """Warnings a reader needs before trusting shares: too few records per period."""
+    n = np.asarray(n)
+    if len(n) == 0:
+        return []
+    med = float(np.median(n))
+    if med >= THIN_MEDIAN:
+        return []
+    coarser = {"month": " (try --period quarter or year)", "quarter": " (try --period year)"}
+    return [
+        f"too thin to read: {int(n.sum())} dated records over {len(n)} {period} periods, "
+        f"median {med:g} per period (below {THIN_MEDIAN}); shares and flags rest on a few "
+        f"records{coarser.get(period, '')}"
+    ]
+
+
+def rise_statistics(
+    C: np.ndarray, n: np.ndarray, baseline: int, prior: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(score, z, baseline counts, baseline sizes) of every column in every period, at once.
+
+    ``C`` is periods x columns (records of each topic or term per period), ``n`` the records
+    per period. ``score`` is the shrunk log2 share ratio of the module docstring and ``z`` the
+    two-proportion z against the pooled trailing ``baseline`` periods; both are NaN where the
+    period or its baseline holds no record, or the column was never seen.
+    """
+    C = np.asarray(C, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
+    P, _ = C.shape
+    g = C.sum(axis=0) / max(1.0, float(n.sum()))
+    cum = np.vstack([np.zeros((1, C.shape[1])), np.cumsum(C, axis=0)])
+    ncum = np.concatenate([[0.0], np.cumsum(n)])
+    lo = np.maximum(0, np.arange(P) - baseline)
+    cb = cum[np.arange(P)] - cum[lo]  # the `baseline` periods before each period, pooled
+    nb = (ncum[np.arange(P)] - ncum[lo])[:, None]
+    nt = n[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pseudo = prior / g  # inf for a never-seen column: masked below
+        s_t = (C + prior) / (nt + pseudo)
+        s_b = (cb + prior) / (nb + pseudo)
+        score = np.log2(s_t / s_b)
+        pooled = (C + cb) / (nt + nb)
+        var = pooled * (1 - pooled) * (1 / nt + 1 / nb)
+        z = np.where(var > 0, (C / nt - cb / nb) / np.sqrt(var), 0.0)
+    bad = (nt == 0) | (nb == 0) | (g == 0)[None, :]
+    score = np.where(bad, np.nan, score)
+    z = np.where(bad, np.nan, z)
+    return score, z, cb, nb[:, 0]
+
+
 def compute_drift(
     dates: Sequence[str | None],
     topics: Sequence[int],
@@ -170,6 +272,7 @@ def compute_drift(
         "fading": [],
         "new": [],
         "drift": [],
+        "warnings": [],
         "statistic": {
             "name": "smoothed log2 share ratio against a trailing baseline",
             "formula": "log2(s_t / s_b), s = (count + prior) / (n + prior / overall_share); "
@@ -191,9 +294,17 @@ def compute_drift(
     for k, t in dated:
         C[pos[k], col[t]] += 1
     n = C.sum(axis=1)
-    g = C.sum(axis=0) / max(1, C.sum())
     result["periods"] = periods
-    result["period_sizes"] = [{"period": p, "n": int(n[i])} for i, p in enumerate(periods)]
+    partial = partial_periods(dates, periods, period)
+    result["period_sizes"] = [
+        {"period": p, "n": int(n[i])} | ({"partial": partial[i]} if i in partial else {})
+        for i, p in enumerate(periods)
+    ]
+    for t in topics_out:  # first and last period where the topic reaches min_count
+        seen = np.flatnonzero(C[:, col[t["id"]]] >= min_count)
+        t["first_seen"] = periods[seen[0]] if len(seen) else None
+        t["last_seen"] = periods[seen[-1]] if len(seen) else None
+    result["warnings"] = thin_warnings(n, period)
     for i, p in enumerate(periods):
         for j, t in enumerate(ids):
             share = round(float(C[i, j] / n[i]), 6) if n[i] else None
@@ -202,7 +313,9 @@ def compute_drift(
             )
 
     first_data = int(np.argmax(n > 0))
+    SCORE, Z, CB, NB = rise_statistics(C, n, baseline, prior)
     cum = np.zeros(len(ids), dtype=np.int64)
+    last_rise: dict[int, int] = {}  # topic -> position of its latest emerging period
     prev = None
     for i, p in enumerate(periods):
         if n[i] == 0:
@@ -210,20 +323,17 @@ def compute_drift(
         if prev is not None:
             result["drift"].append({"period": p, "js": round(js_divergence(C[prev], C[i]), 6)})
         prev = i
-        lo = max(0, i - baseline)
-        cb, nb = C[lo:i].sum(axis=0), int(n[lo:i].sum())
+        nb = int(NB[i])
         for j, t in enumerate(ids):
             c = int(C[i, j])
             if t == NO_TOPIC:
                 continue
             if i - first_data >= baseline and c >= min_count and cum[j] < min_count:
                 result["new"].append({"period": p, "topic": t, "count": c})
-            if nb == 0 or g[j] == 0:
+            if math.isnan(SCORE[i, j]):
                 continue
-            s_t = (c + prior) / (n[i] + prior / g[j])
-            s_b = (cb[j] + prior) / (nb + prior / g[j])
-            score = math.log2(s_t / s_b)
-            z = two_proportion_z(c, int(n[i]), int(cb[j]), nb)
+            cb_j = int(CB[i, j])
+            score, z = float(SCORE[i, j]), float(Z[i, j])
             entry = {
                 "period": p,
                 "topic": t,
@@ -231,11 +341,17 @@ def compute_drift(
                 "z": round(z, 2),
                 "count": c,
                 "share": round(c / n[i], 6),
-                "baseline_share": round(float(cb[j]) / nb, 6),
+                "baseline_share": round(cb_j / nb, 6),
             }
+            if i in partial:
+                continue  # a few days of data: shares, but no spike either way
             if score >= threshold and z >= min_z and c >= min_count:
                 result["emerging"].append(entry)
-            elif score <= -threshold and z <= -min_z and cb[j] >= min_count:
+                last_rise[t] = i
+            elif score <= -threshold and z <= -min_z and cb_j >= min_count:
+                if t in last_rise and i - last_rise[t] <= baseline:
+                    # the baseline still holds the spike: this is the spike falling back
+                    entry["falls_back_from"] = periods[last_rise[t]]
                 result["fading"].append(entry)
         cum += C[i]
     for key in ("emerging", "fading"):
@@ -251,12 +367,17 @@ def run_drift(
     min_topic_size: int | None = None,
     skipped: int = 0,
     log: Callable[[str], None] | None = None,
+    terms: bool = True,
+    term_min_count: int = 5,
     **stat: Any,
 ) -> tuple[dict[str, Any], Any]:
     """Topics for ``records`` (fitting a model on them unless ``model`` is given), then their drift.
 
     Returns (drift document, topic model). With a fitted-here model the fit's own assignments
     are used; with a given model each record goes to its nearest topic (``model.assign``).
+    With ``terms`` the document also holds ``emerging_terms`` (:mod:`classify.terms`), each
+    emerging topic its period's own ``terms`` and ``name``, and the ``timeline`` of
+    :func:`timeline` (what emerged, period by period).
     """
     from classify.topics import TopicModel, to_docs
 
@@ -264,10 +385,13 @@ def run_drift(
     if model is None:
         model = TopicModel.fit(docs, seed=seed, min_topic_size=min_topic_size, log=log)
         assigned = list(model.doc_topics)
+        probs = list(model.doc_probabilities)
     else:
         if log:
             log(f"assigning {len(docs)} records to {len(model.topics())} topics")
-        assigned = [a["id"] for a in model.assign([d.text for d in docs])]
+        rows = model.assign([d.text for d in docs])
+        assigned = [a["id"] for a in rows]
+        probs = [a["probability"] for a in rows]
     result = compute_drift(
         [d.date for d in docs],
         assigned,
@@ -276,7 +400,192 @@ def run_drift(
         skipped=skipped + (len(records) - len(docs)),
         **stat,
     )
+    if terms and result["periods"]:
+        describe_events(result, docs, assigned, probs, model, term_min_count, log=log, **stat)
     return result, model
+
+
+def describe_events(
+    result: dict[str, Any],
+    docs: Sequence[Any],
+    assigned: Sequence[int],
+    probabilities: Sequence[float],
+    model: Any,
+    term_min_count: int = 5,
+    log: Callable[[str], None] | None = None,
+    baseline: int = 3,
+    prior: float = 2.0,
+    threshold: float = 1.0,
+    min_z: float = 3.0,
+    min_count: int = 3,
+) -> None:
+    """Add emerging terms, per-period event terms and names, and the timeline to ``result``.
+
+    An event's ``terms`` are BERTopic's c-TF-IDF terms of the topic's records in that period
+    that at least :data:`MIN_TERM_SUPPORT` of those records hold. It is named by the
+    strongest emerging term of its period that is in at least ``min_count`` of its records
+    and either mostly inside the event (:data:`NAMING_SHARE` of the term's period records)
+    or in a good part of it (:data:`NAMING_COVERAGE` of the event's records); failing that,
+    by its first period term that is not one of the topic's overall top terms.
+    Each event gets up to 3 example ids: its records of that period closest to the topic.
+    """
+    from classify.terms import TermIndex, emerging_terms, mark_recurring
+    from classify.topics import period_terms
+
+    periods = result["periods"]
+    pos = {p: i for i, p in enumerate(periods)}
+    pidx = np.array([pos.get(period_of(d.date, result["period_type"]), -1) for d in docs])
+    skip = [i for i, x in enumerate(result["period_sizes"]) if "partial" in x]
+    texts = [d.text for d in docs]
+    ids = [d.id for d in docs]
+    index = TermIndex(min_count=term_min_count).fit(texts, log=log)
+    rows = emerging_terms(
+        index,
+        pidx,
+        periods,
+        ids,
+        baseline=baseline,
+        prior=prior,
+        threshold=threshold,
+        min_z=min_z,
+        min_count=term_min_count,
+        skip=skip,
+    )
+    mark_recurring(rows, periods, result["period_type"])
+    result["emerging_terms"] = rows
+    result["statistic"]["term_min_count"] = term_min_count
+
+    topic_arr = np.asarray(assigned)
+    prob_arr = np.asarray(probabilities, dtype=np.float64)
+    events = result["emerging"]
+    wanted = {(e["topic"], pos[e["period"]]) for e in events}
+    got = period_terms(model, texts, assigned, pidx, wanted) if wanted else {}
+    overall = {t["id"]: set(t["terms"][:5]) for t in result["topics"]}
+    col = {t: j for j, t in enumerate(index.terms_)}
+    lab = {lbl: index.terms_[j] for j, lbl in enumerate(index.labels_)}
+    X = index.doc_term_.tocsc()
+
+    def docs_of(term: str, i: int) -> np.ndarray:
+        j = col.get(term)
+        if j is None:
+            return np.zeros(0, dtype=np.int64)
+        d = X.indices[X.indptr[j] : X.indptr[j + 1]]
+        return d[pidx[d] == i]
+
+    for e in events:
+        i, k = pos[e["period"]], e["topic"]
+        in_event = np.flatnonzero((pidx == i) & (topic_arr == k))
+        best = in_event[np.argsort(-prob_arr[in_event], kind="stable")][:3]
+        e["examples"] = [ids[b] for b in best]
+        members = set(in_event.tolist())
+        size = len(members)
+        # the period's c-TF-IDF terms that enough of the event's records hold (a word of one
+        # headline can top c-TF-IDF in a small period; it names nothing)
+        support = max(2, math.ceil(MIN_TERM_SUPPORT * size))
+        e["terms"] = [
+            w
+            for w in got.get((k, i), [])
+            if sum(1 for d in docs_of(w, i).tolist() if d in members) >= support
+        ]
+        e["name"] = None
+        for r in (r for r in rows if r["period"] == e["period"]):
+            held = docs_of(lab[r["term"]], i).tolist()
+            inside = sum(1 for d in held if d in members)
+            if inside >= min_count and (
+                inside >= NAMING_COVERAGE * size or inside >= NAMING_SHARE * len(held)
+            ):
+                e["name"], e["named_by"] = r["term"], "emerging_term"
+                e["name_score"] = r["score"]
+                break
+        if e["name"] is None:
+            fresh = [w for w in e["terms"] if w not in overall.get(k, set())]
+            if fresh:
+                e["name"], e["named_by"] = fresh[0], "period_terms"
+    result["emerging"].sort(key=lambda e: (e["period"], -e["score"]))
+    result["timeline"] = timeline(result)
+    same_theme(result["topics"])
+
+
+def same_theme(topics: list[dict[str, Any]]) -> None:
+    """Mark topics that share their first (strongest) term as ``same_theme`` of each other.
+
+    Clustering can split one theme into two topics (DeepSeek's launch and its use by firms);
+    they are reported together rather than silently merged, so the topic ids stay the model's.
+    """
+    by_first: dict[str, list[int]] = {}
+    for t in topics:
+        if t["id"] != NO_TOPIC and t.get("terms"):
+            by_first.setdefault(t["terms"][0], []).append(t["id"])
+    for t in topics:
+        group = by_first.get(t["terms"][0], []) if t.get("terms") else []
+        t["same_theme"] = [i for i in group if i != t["id"]]
+
+
+#: An emerging term names a topic event when this share of its period records is in the event,
+NAMING_SHARE = 0.5
+#: ... or when it is in this share of the event's records (a theme split over two topics).
+NAMING_COVERAGE = 0.3
+#: A period term describes an event when at least this share of the event's records hold it.
+MIN_TERM_SUPPORT = 0.1
+#: Rows per period in the timeline.
+TIMELINE_ROWS = 3
+
+
+def timeline(result: dict[str, Any], per_period: int = TIMELINE_ROWS) -> list[dict[str, Any]]:
+    """What emerged, period by period: the strongest few named events a person reads in a minute.
+
+    Emerging topics with the same name in a period are one row (a theme split over two
+    topics is reported together); an emerging term that names no topic event of its period
+    is a row of its own. Rows are ranked by score, recurring terms (holidays, yearly fairs and
+    reports: :func:`classify.terms.mark_recurring`) after the others; each row has name, kind
+    (topic or term), score, recurring, count, topics (ids) and examples.
+    """
+    labels = {t["id"]: t["label"] for t in result.get("topics", [])}
+    recurring = {
+        (r["period"], r["term"].lower()): r.get("recurring", False)
+        for r in result.get("emerging_terms", [])
+    }
+    out = []
+    for p in result["periods"]:
+        rows: dict[str, dict[str, Any]] = {}
+        for e in (e for e in result.get("emerging", []) if e["period"] == p):
+            name = e.get("name") or labels.get(e["topic"], f"topic {e['topic']}")
+            row = rows.get(name.lower())
+            score = max(e["score"], e.get("name_score", e["score"]))
+            if row is None:
+                rows[name.lower()] = {
+                    "name": name,
+                    "kind": "topic",
+                    "score": score,
+                    "recurring": recurring.get((p, name.lower()), False),
+                    "count": e["count"],
+                    "topics": [e["topic"]],
+                    "labels": [labels.get(e["topic"], "")],
+                    "examples": list(e.get("examples", [])),
+                }
+            else:
+                row["score"] = max(row["score"], score)
+                row["count"] += e["count"]
+                row["topics"].append(e["topic"])
+                row["labels"].append(labels.get(e["topic"], ""))
+        for r in (r for r in result.get("emerging_terms", []) if r["period"] == p):
+            if r["term"].lower() in rows:
+                continue
+            rows[r["term"].lower()] = {
+                "name": r["term"],
+                "kind": "term",
+                "score": r["score"],
+                "recurring": r.get("recurring", False),
+                "count": r["count"],
+                "topics": [],
+                "labels": [],
+                "examples": list(r["examples"]),
+            }
+        if rows:
+            ranked = sorted(rows.values(), key=lambda x: (x["recurring"], -x["score"]))
+            ranked = ranked[:per_period]
+            out.append({"period": p, "events": ranked})
+    return out
 
 
 def summary_lines(result: dict[str, Any], top: int = 5) -> list[str]:

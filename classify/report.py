@@ -294,6 +294,97 @@ def _table(headers: list[str], rows: list[list[Any]], cls: str = "") -> str:
     return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 
+def _sparkline(values: list[float], mark: int | None = None, w: int = 140, h: int = 26) -> str:
+    """An inline SVG line of ``values`` (one per period), the ``mark`` period as a red dot."""
+    if not values:
+        return ""
+    top = max(values) or 1.0
+    step = w / max(1, len(values) - 1)
+    pts = [(i * step, h - 2 - (h - 4) * v / top) for i, v in enumerate(values)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+    dot = ""
+    if mark is not None and 0 <= mark < len(pts):
+        x, y = pts[mark]
+        dot = f"<circle cx='{x:.1f}' cy='{y:.1f}' r='2.5' fill='#d62728'/>"
+    return (
+        f"<svg class='spark' width='{w}' height='{h}' viewBox='0 0 {w} {h}'>"
+        f"<polyline fill='none' stroke='#1f77b4' stroke-width='1.3' points='{line}'/>{dot}</svg>"
+    )
+
+
+def _timeline_table(result: dict) -> str:
+    """The one-minute table: per period, the strongest named events (topics and terms)."""
+    body = []
+    for row in result.get("timeline", []):
+        items = []
+        for e in row["events"]:
+            what = "topics " + ", ".join(map(str, e["topics"])) if e["topics"] else "term"
+            items.append(
+                f"<b>{html.escape(e['name'])}</b> <span class='k'>({html.escape(what)}; "
+                f"{e['count']} records, score {e['score']:+.1f})</span>"
+            )
+        ex = ", ".join(html.escape(x) for x in row["events"][0]["examples"][:3])
+        body.append(
+            f"<tr><td>{html.escape(row['period'])}</td><td>{' · '.join(items)}</td>"
+            f"<td class='ids'>{ex}</td></tr>"
+        )
+    return (
+        "<table class='timeline'><thead><tr><th>period</th><th>what emerged (strongest first)</th>"
+        f"<th>examples of the first</th></tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _terms_table(result: dict, per_period: int = 5) -> str:
+    """Emerging terms: the strongest per period, with a share sparkline and example ids."""
+    n = {x["period"]: x["n"] for x in result["period_sizes"]}
+    pos = {p: i for i, p in enumerate(result["periods"])}
+    by: dict[str, list[dict]] = defaultdict(list)
+    for r in result.get("emerging_terms", []):
+        by[r["period"]].append(r)
+    body = []
+    for p in result["periods"]:
+        for r in by.get(p, [])[:per_period]:
+            shares = [
+                c / n[q] if n[q] else 0.0
+                for c, q in zip(r["counts"], result["periods"], strict=True)
+            ]
+            rel = ", ".join(r["related"][:4])
+            body.append(
+                "<tr>"
+                + "".join(
+                    f"<td>{html.escape(str(c))}</td>"
+                    for c in (
+                        p,
+                        r["term"],
+                        r["kind"],
+                        f"{r['score']:+.2f}",
+                        r["count"],
+                        f"{100 * r['share']:.2f}% vs {100 * r['baseline_share']:.2f}%",
+                        rel,
+                    )
+                )
+                + f"<td>{_sparkline(shares, pos[p])}</td>"
+                + f"<td class='ids'>{html.escape(', '.join(r['examples']))}</td></tr>"
+            )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "period",
+            "term",
+            "kind",
+            "score",
+            "records",
+            "share vs before",
+            "same event",
+            "share over time",
+            "example ids",
+        )
+    )
+    return (
+        f"<table class='terms'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    )
+
+
 def render_report(result: dict[str, Any], title: str = "Topic drift", source: str = "") -> str:
     """The HTML report for a drift document (see :func:`classify.drift.compute_drift`)."""
     import plotly.offline
@@ -323,6 +414,20 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
         f"at least {st['min_count']} records in the period; fading likewise at score ≤ −{st['threshold']:g}. "
         f"New = first period with {st['min_count']}+ records after fewer than that in all earlier periods.</p>"
     )
+    notes = list(result.get("warnings", []))
+    partial = [x for x in result.get("period_sizes", []) if "partial" in x]
+    if partial:
+        notes.append(
+            "partial periods (data cover only part of them; shares shown, not scored): "
+            + ", ".join(f"{x['period']} ({100 * x['partial']:.0f}% of its days)" for x in partial)
+        )
+    if notes:
+        parts.append(
+            "<div class='warn'>" + "".join(f"<p>⚠ {html.escape(w)}</p>" for w in notes) + "</div>"
+        )
+    if result.get("timeline"):
+        parts.append(f"<h2>What emerged, {result['period_type']} by {result['period_type']}</h2>")
+        parts.append(_timeline_table(result))
     top = _top_emerging(result, 5)
     if top:
         items = "".join(
@@ -345,6 +450,15 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
                 "all topics are in the table below.</p>"
             )
         parts.append(_fig_html(_drift_figure(result)))
+    if result.get("emerging_terms"):
+        parts.append("<h2>Emerging terms</h2>")
+        parts.append(
+            "<p class='method'>Words, phrases and lexicon names whose share of records jumps, "
+            "scored with the same statistic as the topics (at least "
+            f"{st.get('term_min_count', 5)} records in the period); terms whose records are "
+            'mostly the same as a stronger term\'s are folded into it ("same event").</p>'
+        )
+        parts.append(_terms_table(result))
     events = (
         (
             "Strongest emerging events",
@@ -352,7 +466,10 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
         ),
         (
             "Strongest fading events",
-            sorted(result["fading"], key=lambda e: e["score"])[: MAX_EVENTS // 2],
+            sorted(
+                (e for e in result["fading"] if "falls_back_from" not in e),
+                key=lambda e: e["score"],
+            )[: MAX_EVENTS // 2],
         ),
     )
     for heading_text, rows in events:
@@ -363,10 +480,6 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
     for e in result["emerging"]:
         emerging_in[e["topic"]].append(e["period"])
     new_in = {e["topic"]: e["period"] for e in result["new"]}
-    seen = defaultdict(list)
-    for s in result["shares"]:
-        if s["count"]:
-            seen[s["topic"]].append(s["period"])
     parts.append("<h2>Topics</h2>")
     parts.append(
         _table(
@@ -379,6 +492,7 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
                 "last seen",
                 "new in",
                 "emerging in",
+                "same theme as",
             ],
             [
                 [
@@ -386,11 +500,12 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
                     t["label"],
                     t["count"],
                     ", ".join(t["terms"][:8]),
-                    min(seen[t["id"]]) if seen[t["id"]] else "",
-                    max(seen[t["id"]]) if seen[t["id"]] else "",
+                    t.get("first_seen") or "",
+                    t.get("last_seen") or "",
                     new_in.get(t["id"], ""),
                     ", ".join(emerging_in[t["id"]][:6])
                     + (" …" if len(emerging_in[t["id"]]) > 6 else ""),
+                    ", ".join(map(str, t.get("same_theme", []))),
                 ]
                 for t in sorted(result["topics"], key=lambda t: t["id"])
             ],
@@ -410,7 +525,9 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
         ".src{font-size:.6em;color:#666;font-weight:normal}.summary{font-size:1.05em}.method,.note{color:#555;font-size:.92em}"
         "table{border-collapse:collapse;margin:8px 0 24px;font-size:.9em}th,td{border:1px solid #ddd;padding:3px 8px;"
         "text-align:left;vertical-align:top}th{background:#f4f4f4}tbody tr:nth-child(even){background:#fafafa}"
-        "table.topics td:nth-child(4){max-width:520px}</style>"
+        "table.topics td:nth-child(4){max-width:520px}.warn{background:#fff6e0;border:1px solid #f0c36d;"
+        "padding:2px 12px;margin:8px 0}.k{color:#666;font-size:.9em}td.ids{font-size:.8em;color:#555;"
+        "max-width:260px}</style>"
         f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head><body>"
         f"<h1>{heading}</h1>"
         + "\n".join(parts)
@@ -432,16 +549,30 @@ def write_report(
 def _events_table(events: list[dict], labels: dict) -> str:
     """Emerging or fading events as an HTML table (period, topic, score, counts, shares)."""
     return _table(
-        ["period", "topic", "label", "score", "records", "share", "share before"],
+        [
+            "period",
+            "topic",
+            "label",
+            "event",
+            "terms in the period",
+            "score",
+            "records",
+            "share",
+            "share before",
+            "example ids",
+        ],
         [
             [
                 e["period"],
                 e["topic"],
                 labels[e["topic"]]["label"],
+                e.get("name") or "",
+                ", ".join(e.get("terms", [])),
                 f"{e['score']:+.2f}",
                 e["count"],
                 f"{100 * e['share']:.2f}%",
                 f"{100 * e['baseline_share']:.2f}%",
+                ", ".join(e.get("examples", [])),
             ]
             for e in events
         ],

@@ -779,3 +779,38 @@ def _load_bertopic(d: Path, embedder: Any) -> Any:
     # safetensors keeps the vocabulary but not the callable tokenizer: put it back.
     model.vectorizer_model.set_params(tokenizer=theme_tokenize, token_pattern=None)
     return model
+
+
+def period_terms(
+    model: TopicModel,
+    texts: Sequence[str],
+    topics: Sequence[int],
+    period_index: Sequence[int],
+    wanted: Iterable[tuple[int, int]],
+) -> dict[tuple[int, int], list[str]]:
+    """The c-TF-IDF terms of each wanted (topic, period position) from that period's records only.
+
+    BERTopic's ``topics_over_time`` (its one use in this project) with both tunings off: the
+    global tuning averages a period's words with the topic's overall words, which is exactly
+    what hides the product a broad topic surges with. Up to 5 terms, best first.
+    """
+    wanted = set(wanted)
+    periods = {i for _, i in wanted}
+    sel = [k for k, i in enumerate(period_index) if i in periods]
+    if not sel or model.bertopic is None:
+        return {}
+    with _quiet("BERTopic"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        df = model.bertopic.topics_over_time(
+            [texts[k] for k in sel],
+            [int(period_index[k]) for k in sel],
+            topics=[int(topics[k]) for k in sel],
+            global_tuning=False,
+            evolution_tuning=False,
+        )
+    out: dict[tuple[int, int], list[str]] = {}
+    for topic, words, stamp in zip(df["Topic"], df["Words"], df["Timestamp"], strict=True):
+        key = (int(topic), int(stamp))
+        if key in wanted:
+            out[key] = [w for w in str(words).split(", ") if w]
+    return out

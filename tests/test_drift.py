@@ -108,7 +108,7 @@ def test_small_counts_do_not_swing_the_score() -> None:
     assert april["share"] == 0.5
     assert not [e for e in res["emerging"] if e["period"] == "2024-04"]
     # The same jump with a full month of records is flagged.
-    dates += ["2024-05-10"] * 100
+    dates += [f"2024-05-{1 + k % 31:02d}" for k in range(100)]
     topics += [1 if k % 2 else 0 for k in range(100)]
     res = compute_drift(dates, topics, TABLE, period="month", min_count=1)
     assert [e["period"] for e in res["emerging"] if e["topic"] == 1] == ["2024-05"]
@@ -131,7 +131,9 @@ def test_json_shape_counts_and_undated() -> None:
         "undated": 17,
         "skipped": 2,
     }
-    assert {tuple(sorted(t)) for t in res["topics"]} == {("count", "id", "label", "terms")}
+    assert {tuple(sorted(t)) for t in res["topics"]} == {
+        ("count", "first_seen", "id", "label", "last_seen", "terms")
+    }
     for p in res["periods"]:
         rows = [s for s in res["shares"] if s["period"] == p]
         assert {tuple(sorted(s)) for s in rows} == {("count", "period", "share", "topic")}
@@ -224,6 +226,10 @@ def test_cli_drift_default_runs_on_seeds_with_shipped_model(tmp_path: Path) -> N
     assert doc["records"]["undated"] > 0 and doc["records"]["dated"] > 0
     meta = [t for t in doc["topics"] if "metaverse" in t["label"]]
     assert len(meta) == 1
+    # 101 dated seed items over 33 months: the report says it is too thin to read (#11)
+    assert doc["warnings"] and "too thin to read" in doc["warnings"][0]
+    assert "too thin to read" in r.stderr
+    assert {"emerging_terms", "timeline"} <= set(doc)
     dec = next(s for s in doc["shares"] if s["period"] == "2021-12" and s["topic"] == meta[0]["id"])
     assert dec["count"] >= 1
     assert meta[0]["label"] in html.read_text(encoding="utf-8")
@@ -283,3 +289,67 @@ def test_date_objects_are_accepted() -> None:
         a = article_from_obj({"text": "x", "date": value})
         assert a.date == want and not a.warnings, (value, a)
     assert article_from_obj({"text": "x", "date": 20240301}).warnings
+
+
+def _days(month: str, n: int, first: int = 1, last: int = 28) -> list[str]:
+    """n dates spread over days first..last of a month."""
+    span = last - first + 1
+    return [f"{month}-{first + k % span:02d}" for k in range(n)]
+
+
+def test_partial_first_and_last_periods_are_marked_not_scored() -> None:
+    # Data from 25 Oct to 5 Mar: October and March hold a few days each, with a spike in both.
+    dates = _days("2023-10", 40, 25, 31)
+    topics = [1] * 30 + [0] * 10  # a topic at 75% in a partial month
+    for m in ("2023-11", "2023-12", "2024-01", "2024-02"):
+        dates += _days(m, 200)
+        topics += [1 if k % 20 == 0 else 0 for k in range(200)]
+    dates += _days("2024-03", 30, 1, 5)
+    topics += [1] * 20 + [0] * 10
+    res = compute_drift(dates, topics, TABLE, period="month")
+    sizes = {x["period"]: x for x in res["period_sizes"]}
+    assert sizes["2023-10"]["partial"] == round(7 / 31, 3)
+    assert sizes["2024-03"]["partial"] == round(5 / 31, 3)
+    assert all("partial" not in sizes[m] for m in ("2023-11", "2023-12", "2024-01", "2024-02"))
+    flagged = {e["period"] for e in res["emerging"] + res["fading"]}
+    assert not flagged & {"2023-10", "2024-03"}
+    # Shares are still reported for the partial months.
+    share = next(s for s in res["shares"] if s["period"] == "2024-03" and s["topic"] == 1)
+    assert share["share"] == round(20 / 30, 6)
+    # The same March spike over the whole month is scored.
+    dates[-30:] = _days("2024-03", 30, 1, 31)
+    res = compute_drift(dates, topics, TABLE, period="month")
+    assert "2024-03" in {e["period"] for e in res["emerging"] if e["topic"] == 1}
+
+
+def test_fading_right_after_a_spike_is_the_spike_falling_back() -> None:
+    dates, topics = [], []
+    for m in range(1, 10):
+        month = f"2024-{m:02d}"
+        dates += _days(month, 200)
+        share = 10 if m == 5 else 1  # topic 1: 1 in 20 records, then half of May
+        topics += [1 if k % 20 < share else 0 for k in range(200)]
+    res = compute_drift(dates, topics, TABLE, period="month")
+    assert [e["period"] for e in res["emerging"] if e["topic"] == 1] == ["2024-05"]
+    fall = [e for e in res["fading"] if e["topic"] == 1]
+    assert fall and fall[0]["period"] == "2024-06"
+    assert fall[0]["falls_back_from"] == "2024-05"
+
+
+def test_first_and_last_seen_are_periods_reaching_min_count() -> None:
+    dates = _days("2024-01", 50) + _days("2024-02", 50) + _days("2024-03", 50)
+    topics = [1] + [0] * 49 + [1] * 5 + [0] * 45 + [1] * 2 + [0] * 48
+    res = compute_drift(dates, topics, TABLE, period="month", min_count=3)
+    t1 = next(t for t in res["topics"] if t["id"] == 1)
+    assert (t1["first_seen"], t1["last_seen"]) == ("2024-02", "2024-02")
+    t9 = compute_drift(dates, [9] * len(dates), TABLE, min_count=100)["topics"][0]
+    assert (t9["first_seen"], t9["last_seen"]) == (None, None)
+
+
+def test_thin_data_warns() -> None:
+    dates = [f"{2022 + m // 12}-{m % 12 + 1:02d}-15" for m in range(33) for _ in range(3)]
+    res = compute_drift(dates, [0] * len(dates), TABLE, period="month")
+    assert res["warnings"] and "too thin to read" in res["warnings"][0]
+    assert "--period quarter" in res["warnings"][0]
+    dates = _days("2024-01", 100) + _days("2024-02", 100)
+    assert compute_drift(dates, [0] * 200, TABLE, period="month")["warnings"] == []
