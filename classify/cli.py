@@ -483,6 +483,13 @@ def tag(
             "--topics", help="Add the topic of each article (topic model in models/topics)."
         ),
     ] = False,
+    topic_model: Annotated[
+        Path | None,
+        typer.Option(
+            "--topic-model",
+            help="Topic model directory for --topics (implies --topics; default: models/topics).",
+        ),
+    ] = None,
     model: ModelOpt = None,
     engine: Annotated[str, typer.Option(help="local | dask")] = "local",
     explain: Annotated[
@@ -526,6 +533,7 @@ def tag(
     Example: classify tag export.csv --text-column body --title-column headline -o tags.csv
     Example: classify tag articles.jsonl -o tags.csv --flat --excel
     Example: cat articles.jsonl | classify tag - --explain
+    Example: classify tag headlines.jsonl --topic-model models/topics_zh -o tagged.jsonl
     Example: classify tag big.jsonl -o tags.parquet --engine dask --scheduler tcp://10.0.0.5:8786
     """
     from classify.io import stdin_is_data
@@ -558,9 +566,11 @@ def tag(
         predictor = Predictor.load(model)
     except BundleError as e:
         raise fail(str(e)) from e
+    if topic_model is not None:
+        topics = str(topic_model)  # workers load the same directory
     if topics:
         try:
-            predictor.attach_topics(None)
+            predictor.attach_topics(topic_model)
         except Exception as e:  # noqa: BLE001 - any failure to load the topic model is a usage error
             raise fail(f"cannot load the topic model: {e}") from e
     try:
@@ -889,10 +899,11 @@ def models_rollback(name: NameOpt = None) -> None:
 
 
 def _register_plugins() -> None:
-    """Commands that live in their own modules (topics, drift)."""
-    from classify import cli_topics
+    """Commands that live in their own modules (topics, drift, trends)."""
+    from classify import cli_topics, cli_trends
 
     cli_topics.register(app, topics_app)
+    cli_trends.register(app)
 
 
 _register_plugins()

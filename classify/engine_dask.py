@@ -64,7 +64,7 @@ _PREDICTORS: dict[tuple[str, bool], object] = {}
 _LOCK = threading.Lock()
 
 
-def _predictor(model_path: str, model_id: str, topics: bool):  # noqa: ANN202 - a Predictor
+def _predictor(model_path: str, model_id: str, topics: bool | str):  # noqa: ANN202 - a Predictor
     """The bundle, loaded once per worker process (reloaded if the bundle at the path changed)."""
     from classify.predictor import Predictor
 
@@ -77,8 +77,8 @@ def _predictor(model_path: str, model_id: str, topics: bool):  # noqa: ANN202 - 
                     f"worker {os.getpid()} sees model {p.model_id} at {model_path}, the driver "
                     f"{model_id}: give every worker the same bundle"
                 )
-            if topics:
-                p.attach_topics(None)
+            if topics:  # True = models/topics, a str = that directory
+                p.attach_topics(topics if isinstance(topics, str) else None)
             _PREDICTORS[(model_path, topics)] = p
         return p
 
@@ -102,7 +102,7 @@ def tag_partition(
     part_path: str,
     part_fmt: str,
     explain: bool,
-    topics: bool,
+    topics: bool | str,
     batch_size: int,
     columns: Columns = DEFAULT_COLUMNS,
 ) -> dict:
@@ -198,7 +198,7 @@ def tag_dask(
     scheduler: str | None = None,
     n_workers: int = 2,
     explain: bool = False,
-    topics: bool = False,
+    topics: bool | str = False,
     batch_size: int = 512,
     parts_dir: str | Path | None = None,
     partition_bytes: int = 64 * 2**20,

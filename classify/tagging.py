@@ -71,18 +71,18 @@ def _batches(records: Iterable, size: int) -> Iterator[list]:
 _worker = None
 
 
-def _init_worker(model_path: str | None, topics: bool) -> None:
+def _init_worker(model_path: str | None, topics: bool | str) -> None:
     """Load the bundle in a worker, unless it came loaded (and warmed) with the fork."""
     global _worker
     if _worker is None:
         from classify.predictor import Predictor
 
         _worker = Predictor.load(model_path)
-    if topics and _worker._topic_model is None:
-        _worker.attach_topics(None)
+    if topics and _worker._topic_model is None:  # True = models/topics, a str = that directory
+        _worker.attach_topics(topics if isinstance(topics, str) else None)
 
 
-def _encode(predictor, chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:  # noqa: ANN001
+def _encode(predictor, chunk: list, as_lines: bool, explain: bool, topics: bool | str) -> list:  # noqa: ANN001
     """A batch's output rows: JSON lines for a JSONL writer, else dicts."""
     if as_lines:
         return predictor.encode_batch(chunk, explain=explain, topics=topics)
@@ -98,7 +98,7 @@ def write_rows(writer, rows: list, as_lines: bool) -> int:  # noqa: ANN001 - an 
     return sum(1 for r in rows if r.get("error"))
 
 
-def _work(chunk: list, as_lines: bool, explain: bool, topics: bool) -> list:
+def _work(chunk: list, as_lines: bool, explain: bool, topics: bool | str) -> list:
     return _encode(_worker, chunk, as_lines, explain, topics)
 
 
@@ -107,7 +107,7 @@ def _work_range(
     batch_size: int,
     as_lines: bool,
     explain: bool,
-    topics: bool,
+    topics: bool | str,
     columns: Columns = DEFAULT_COLUMNS,
 ) -> list:
     """Tag one byte range of a JSONL file, read by the worker itself (nothing is pickled in)."""
@@ -127,7 +127,7 @@ def tag_records(
     fmt: str | None,
     *,
     explain: bool = False,
-    topics: bool = False,
+    topics: bool | str = False,
     jobs: int = 1,
     batch_size: int = 512,
     model_path: Path | None = None,
@@ -204,7 +204,7 @@ def _parallel(
     jobs: int,
     as_lines: bool,
     explain: bool,
-    topics: bool,
+    topics: bool | str,
     model_path: Path | None,
     columns: Columns = DEFAULT_COLUMNS,
 ) -> Iterator[list]:

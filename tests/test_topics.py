@@ -254,3 +254,25 @@ def test_cli_topics_show_default_and_errors(tmp_path: Path) -> None:
     assert runner.invoke(app, ["topics", "fit", "--reduction", "tsne"]).exit_code == 2
     for cmd in (["topics", "fit"], ["topics", "show"], ["drift"]):
         assert "Example" in runner.invoke(app, [*cmd, "--help"]).output
+
+
+def test_cli_tag_topic_model_names_any_fitted_model(saved_model: Path, tmp_path: Path) -> None:
+    """#11 item 5: `tag --topic-model DIR` uses that model (and implies --topics)."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps(
+            {"id": "x", "text": "Baidu will host its developer event in the metaverse app Xirang"}
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out.jsonl"
+    r = runner.invoke(app, ["tag", str(src), "--topic-model", str(saved_model), "-o", str(out)])
+    assert r.exit_code == 0, r.output
+    tag = json.loads(out.read_text(encoding="utf-8"))
+    want = TopicModel.load(saved_model).assign(
+        ["Baidu will host its developer event in the metaverse app Xirang"]
+    )[0]
+    assert tag["topic"] == want
+    r = runner.invoke(app, ["tag", str(src), "--topic-model", str(tmp_path / "nothing")])
+    assert r.exit_code == 2 and "topic model" in r.output
