@@ -127,7 +127,11 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
         ] = None,
         out: Annotated[
             Path | None,
-            typer.Option("-o", "--out", help="Model directory to write (default: models/topics)."),
+            typer.Option(
+                "-o",
+                "--out",
+                help="Model directory to write (default: models/topics; with no corpus, the seed-corpus model models/topics_seeds).",
+            ),
         ] = None,
         seed: Annotated[
             int, typer.Option(help="Random seed: the same seed and corpus give the same topics.")
@@ -159,7 +163,7 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
 
         if reduction not in ("umap", "pca"):
             raise fail(f"--reduction must be umap or pca, not {reduction!r}")
-        dest = out or paths.default_topic_dir()
+        dest = out or (paths.default_topic_dir() if corpus else paths.seed_topic_dir())
         if (dest / "manifest.json").is_file() and not force:  # checked before minutes of fitting
             raise fail(f"{dest} already holds a topic model: give -o DIR, or --force to replace it")
         records, bad, src = _read_inputs(corpus)
@@ -279,9 +283,9 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
         tm = None
         if model is not None:
             tm = _load_model(model)
-        elif not inputs and paths.default_topic_dir().is_dir():
-            tm = _load_model(paths.default_topic_dir())
-            log(f"using the shipped topic model in {paths.default_topic_dir()}")
+        elif not inputs and paths.seed_topic_dir().is_dir():
+            tm = _load_model(paths.seed_topic_dir())
+            log(f"using the shipped seed-corpus topic model in {paths.seed_topic_dir()}")
         if tm is None and not records:
             raise fail("no readable records to fit topics on")
         try:

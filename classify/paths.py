@@ -32,7 +32,13 @@ def default_model_dir() -> Path:
 
 
 def default_topic_dir() -> Path:
-    return models_dir() / "topics"
+    """The topic model ``tag --topics`` and ``TopicModel.load()`` use by default."""
+    return models_dir() / "topics_seeds"
+
+
+def seed_topic_dir() -> Path:
+    """The topic model fitted on the seed corpus (``classify drift`` with no input uses it)."""
+    return models_dir() / "topics_seeds"
 
 
 def guideline_gold() -> Path:
