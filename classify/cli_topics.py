@@ -168,6 +168,7 @@ def register(app: typer.Typer, topics_app: typer.Typer) -> None:
             raise fail(f"{dest} already holds a topic model: give -o DIR, or --force to replace it")
         records, bad, src = _read_inputs(corpus)
         model = _fit(records, seed, min_topic_size, reduction, max_topics)
+        model.params["source"] = src  # file names only: the card says what it was fitted on
         try:
             model.save(dest)
         except OSError as e:

@@ -254,6 +254,7 @@ def compute_drift(
             "terms": list(table.get(t, {}).get("terms", [])),
             "count": counts_all.get(t, 0),
         }
+        | ({"examples": list(table[t]["examples"])} if table.get(t, {}).get("examples") else {})
         for t in ids
     ]
     result: dict[str, Any] = {

@@ -32,8 +32,9 @@ def default_model_dir() -> Path:
 
 
 def default_topic_dir() -> Path:
-    """The topic model ``tag --topics`` and ``TopicModel.load()`` use by default."""
-    return models_dir() / "topics_seeds"
+    """The topic model ``tag --topics`` and ``TopicModel.load()`` use by default (bilingual,
+    fitted on the corpora: 36Kr headlines, the English feed and the seed items)."""
+    return models_dir() / "topics"
 
 
 def seed_topic_dir() -> Path:

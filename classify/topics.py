@@ -272,6 +272,20 @@ def _quiet(name: str) -> Iterator[None]:
         logger.setLevel(level)
 
 
+def _example_ids(
+    texts: Sequence[str], first_id: dict[str, str], arr: np.ndarray, t: int, docs: Sequence[Doc]
+) -> list[str]:
+    """Up to 3 record ids for a topic: its representative documents, else its first records."""
+    ids = [first_id[x] for x in texts if x in first_id][:3]
+    if len(ids) < 3:
+        for k in np.flatnonzero(arr == t)[:10].tolist():
+            if docs[k].id not in ids:
+                ids.append(docs[k].id)
+            if len(ids) == 3:
+                break
+    return ids
+
+
 def _unit(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     return m / np.where(norms == 0, 1.0, norms)
@@ -490,6 +504,14 @@ class TopicModel:
         centroids = np.vstack([emb[arr == t].mean(axis=0) for t in ids])
         model.topic_embeddings_ = centroids.astype(np.float32)
 
+        # BERTopic's representative documents (texts) as record ids: a table names no text
+        first_id: dict[str, str] = {}
+        for d in docs:
+            first_id.setdefault(d.text, d.id)
+        try:
+            reps = model.get_representative_docs() or {}
+        except Exception:  # noqa: BLE001 - representative docs are optional extras
+            reps = {}
         taken: set[str] = set()
         table = []
         dates_by_topic: dict[int, list[str]] = {t: [] for t in ids}
@@ -511,6 +533,7 @@ class TopicModel:
                     "terms": terms,
                     "first_seen": min(ds) if ds else None,
                     "last_seen": max(ds) if ds else None,
+                    "examples": _example_ids(reps.get(t, []), first_id, arr, t, docs),
                 }
             )
         model.set_topic_labels({t["id"]: t["label"] for t in table})
@@ -547,7 +570,8 @@ class TopicModel:
     # ------------------------------------------------------------------ using
 
     def topics(self) -> list[dict]:
-        """The topic table: id, label, size, terms, first_seen, last_seen (-1 = no topic, if any)."""
+        """The topic table: id, label, size, terms, first_seen, last_seen, examples (3 record ids;
+        -1 = no topic, if any)."""
         return [dict(t, terms=list(t["terms"])) for t in self._table]
 
     def label(self, topic_id: int) -> str:
@@ -668,7 +692,9 @@ class TopicModel:
             "# Topic model\n\n"
             f"BERTopic fitted offline on {p.get('n_docs')} records ({p.get('n_dated')} dated) with a "
             "scikit-learn embedding (TF-IDF over the bilingual tokenizer, TruncatedSVD, L2 norm), "
-            f"{p.get('reduction')} + hdbscan, min_topic_size={p.get('min_topic_size')}, seed={p.get('seed')}.\n\n"
+            f"{p.get('reduction')} + hdbscan, min_topic_size={p.get('min_topic_size')}, seed={p.get('seed')}"
+            + (f"; records from {p['source']}" if p.get("source") else "")
+            + ".\n\n"
             "Load with `classify.topics.TopicModel.load(dir)`; files are checked against `manifest.json`.\n\n"
             "| id | label | size | top terms | first seen | last seen |\n|---|---|---|---|---|---|\n"
             f"{rows}\n"

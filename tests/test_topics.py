@@ -13,6 +13,7 @@ import pytest
 from conftest import make_stream
 from typer.testing import CliRunner
 
+from classify import paths
 from classify.cli import app
 from classify.topics import (
     TopicModel,
@@ -169,12 +170,33 @@ def test_load_refuses_missing_and_corrupt_models(saved_model: Path, tmp_path: Pa
         TopicModel.load(tampered)
 
 
-def test_shipped_default_model_loads_with_metaverse_topic(seed_records: list[dict]) -> None:
-    tm = TopicModel.load()  # models/topics
+def test_shipped_seed_model_loads_with_metaverse_topic(seed_records: list[dict]) -> None:
+    tm = TopicModel.load(paths.seed_topic_dir())  # models/topics_seeds
     meta = [r for r in seed_records if r["id"] in METAVERSE_IDS]
     got = tm.assign(meta)
     assert len({g["id"] for g in got}) == 1 and "metaverse" in got[0]["label"]
     assert all(0 < g["probability"] <= 1 for g in got)
+
+
+def test_shipped_default_model_is_bilingual_and_names_its_examples() -> None:
+    """#11 item 5: `tag --topics` uses a model fitted on the corpora, so Chinese text gets a theme."""
+    tm = TopicModel.load()  # models/topics
+    assert tm.params["n_docs"] > 70000 and "36kr_hotlist.jsonl" in tm.params["source"]
+    got = tm.assign(
+        ["DeepSeek发布R1推理模型，性能比肩OpenAI o1", "OpenClaw龙虾火了：人人都在装", "小米SU7上市"]
+    )
+    assert "deepseek" in got[0]["label"]
+    assert "openclaw" in got[1]["label"] or "龙虾" in got[1]["label"]
+    assert "su7" in got[2]["label"]
+    table = tm.topics()
+    real = [t for t in table if t["id"] != -1]
+    # every topic names up to 3 example records by id (BERTopic's representative documents)
+    assert all(1 <= len(t["examples"]) <= 3 for t in real)
+    assert all(isinstance(i, str) and i for t in real for i in t["examples"])
+    langs = {
+        "zh" if any("\u4e00" <= c <= "\u9fff" for c in "".join(t["terms"])) else "en" for t in real
+    }
+    assert langs == {"zh", "en"}
 
 
 def test_assign_contract_and_no_topic(seed_model: TopicModel) -> None:
@@ -247,6 +269,8 @@ def test_cli_topics_fit_and_show(tmp_path: Path, write_jsonl) -> None:  # noqa: 
 
 def test_cli_topics_show_default_and_errors(tmp_path: Path) -> None:
     r = runner.invoke(app, ["topics", "show"])
+    assert r.exit_code == 0 and "deepseek" in r.stdout
+    r = runner.invoke(app, ["topics", "show", "--model", str(paths.seed_topic_dir())])
     assert r.exit_code == 0 and "metaverse" in r.stdout
     assert runner.invoke(app, ["topics", "show", "--model", str(tmp_path / "none")]).exit_code == 2
     missing = ["topics", "fit", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "new")]
