@@ -356,7 +356,7 @@ def _terms_table(result: dict, per_period: int = 5) -> str:
                     for c in (
                         p,
                         r["term"],
-                        r["kind"],
+                        r["kind"] + (" · yearly" if r.get("recurring") else ""),
                         f"{r['score']:+.2f}",
                         r["count"],
                         f"{100 * r['share']:.2f}% vs {100 * r['baseline_share']:.2f}%",
@@ -527,7 +527,7 @@ def render_report(result: dict[str, Any], title: str = "Topic drift", source: st
         "text-align:left;vertical-align:top}th{background:#f4f4f4}tbody tr:nth-child(even){background:#fafafa}"
         "table.topics td:nth-child(4){max-width:520px}.warn{background:#fff6e0;border:1px solid #f0c36d;"
         "padding:2px 12px;margin:8px 0}.k{color:#666;font-size:.9em}td.ids{font-size:.8em;color:#555;"
-        "max-width:260px}</style>"
+        "max-width:260px}table.timeline td:first-child,table.terms td:first-child{white-space:nowrap}</style>"
         f"<script type='text/javascript'>{plotly.offline.get_plotlyjs()}</script></head><body>"
         f"<h1>{heading}</h1>"
         + "\n".join(parts)
