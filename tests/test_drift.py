@@ -353,3 +353,71 @@ def test_thin_data_warns() -> None:
     assert "--period quarter" in res["warnings"][0]
     dates = _days("2024-01", 100) + _days("2024-02", 100)
     assert compute_drift(dates, [0] * 200, TABLE, period="month")["warnings"] == []
+
+
+def test_timeline_reports_a_split_theme_together_and_same_theme_marks_it() -> None:
+    from classify.drift import same_theme, timeline
+
+    doc = {
+        "periods": ["2025-01", "2025-02"],
+        "topics": [
+            {"id": 1, "label": "deepseek_r1_x", "terms": ["deepseek", "r1"]},
+            {"id": 2, "label": "deepseek_v4_y", "terms": ["deepseek", "v4"]},
+            {"id": 3, "label": "tesla_fsd", "terms": ["tesla"]},
+        ],
+        "emerging": [
+            {
+                "period": "2025-02",
+                "topic": 1,
+                "score": 3.5,
+                "count": 140,
+                "name": "DeepSeek",
+                "name_score": 5.4,
+                "examples": ["a"],
+            },
+            {
+                "period": "2025-02",
+                "topic": 2,
+                "score": 2.6,
+                "count": 38,
+                "name": "DeepSeek",
+                "examples": ["b"],
+            },
+            {
+                "period": "2025-02",
+                "topic": 3,
+                "score": 4.0,
+                "count": 20,
+                "name": None,
+                "examples": ["c"],
+            },
+        ],
+        "emerging_terms": [
+            {
+                "period": "2025-02",
+                "term": "deepseek",
+                "score": 5.4,
+                "count": 290,
+                "examples": ["a"],
+                "recurring": False,
+            },
+            {
+                "period": "2025-02",
+                "term": "Unitree",
+                "score": 4.4,
+                "count": 14,
+                "examples": ["d"],
+                "recurring": False,
+            },
+        ],
+    }
+    rows = timeline(doc)
+    assert [r["period"] for r in rows] == ["2025-02"]
+    ev = rows[0]["events"]
+    # one DeepSeek row for both topics and the term, scored by its strongest evidence;
+    # an unnamed event is shown by its topic label
+    assert [e["name"] for e in ev] == ["DeepSeek", "Unitree", "tesla_fsd"]
+    assert ev[0]["topics"] == [1, 2] and ev[0]["count"] == 178 and ev[0]["score"] == 5.4
+    assert ev[1]["kind"] == "term" and ev[2]["kind"] == "topic"
+    same_theme(doc["topics"])
+    assert [t["same_theme"] for t in doc["topics"]] == [[2], [1], []]
