@@ -900,7 +900,8 @@ def models_rollback(name: NameOpt = None) -> None:
 
 def _register_plugins() -> None:
     """Commands that live in their own modules (topics, drift, trends)."""
-    from classify import cli_topics, cli_trends
+    from classify.cli import topics as cli_topics
+    from classify.cli import trends as cli_trends
 
     cli_topics.register(app, topics_app)
     cli_trends.register(app)
