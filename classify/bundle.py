@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from classify.compiled import ARRAYS_FILE, META_FILE, CompiledClassifier
+from classify.errors import ClassifyError
 from classify.schema import GUIDELINE_VERSION, SECTORS, TONES
 
 MODEL_FILE = "model.joblib"
@@ -38,7 +39,7 @@ CARD = "MODEL_CARD.md"
 FORMAT_VERSION = 2
 
 
-class BundleError(Exception):
+class BundleError(ClassifyError):
     """A bundle that is missing, incomplete, tampered with or for another label set."""
 
 

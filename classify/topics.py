@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from classify.errors import ClassifyError
 from classify.text import NUM_TOKEN, tokenize
 
 FORMAT = "classify-topics/1"
@@ -63,7 +64,7 @@ EMB_FILE = "topic_embeddings.safetensors"
 CTFIDF_FILE = "ctfidf.safetensors"
 
 
-class TopicModelError(Exception):
+class TopicModelError(ClassifyError):
     """A topic model that cannot be fitted, saved or loaded; the message says why and what to do."""
 
 

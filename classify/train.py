@@ -20,6 +20,7 @@ import numpy as np
 from classify import lexicon, paths
 from classify.bundle import write_bundle
 from classify.compiled import LENGTH_BUCKETS, CompiledClassifier, length_bucket
+from classify.errors import ClassifyError
 from classify.features import tokenize_batch
 from classify.labels import Example, Problem, check, merge, read_examples
 from classify.models import (
@@ -33,7 +34,7 @@ from classify.models import (
 from classify.schema import SECTORS, TONES, targets
 
 
-class TrainingError(Exception):
+class TrainingError(ClassifyError):
     """Labels that cannot be trained on (problems in the files, too few examples)."""
 
 
