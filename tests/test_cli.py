@@ -169,7 +169,7 @@ def test_unusable_arguments_exit_2(args: list[str], tiny_bundle: Path) -> None:
 
 def test_evaluate_reports_metrics(tmp_path: Path, tiny_bundle: Path) -> None:
     gold = write_labels(tmp_path / "gold.jsonl", synthetic_examples(n_per_sector=3, seed=5))
-    r = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle), "--json"])
+    r = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle), "--json", "-"])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert res["n"] == 21 and 0 <= res["sectors"]["macro_f1"] <= 1
@@ -378,7 +378,7 @@ def test_evaluate_on_training_ids_warns_and_scores_the_rest_apart(
     for e in ex[:7]:
         e["id"] = "fresh-" + e["id"]
     gold = write_labels(tmp_path / "gold.jsonl", ex)
-    r = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle), "--json"])
+    r = runner.invoke(app, ["evaluate", str(gold), "--model", str(tiny_bundle), "--json", "-"])
     assert r.exit_code == 0, r.output
     res = json.loads(r.stdout)
     assert res["in_training"] == 14 and res["held_out"]["n"] == 7

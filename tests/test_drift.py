@@ -215,7 +215,10 @@ def test_cli_drift_outputs_and_exit_codes(tmp_path: Path, write_jsonl) -> None: 
     assert r.exit_code == 1
     assert json.loads(r.stdout)["records"]["skipped"] == 1
     assert runner.invoke(app, ["drift", str(src), "--period", "week"]).exit_code == 2
-    assert runner.invoke(app, ["drift", str(src), "--model", str(tmp_path / "none")]).exit_code == 2
+    assert (
+        runner.invoke(app, ["drift", str(src), "--topic-model", str(tmp_path / "none")]).exit_code
+        == 2
+    )
 
 
 def test_cli_drift_default_runs_on_seeds_with_shipped_model(tmp_path: Path) -> None:

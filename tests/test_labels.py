@@ -117,7 +117,9 @@ def test_cli_check_and_stats_exit_codes(tmp_path: Path) -> None:
     assert r.exit_code == 1 and "unknown sector" in r.output
     r = CliRunner().invoke(app, ["labels", "check", str(tmp_path / "missing.jsonl")])
     assert r.exit_code == 2
-    r = CliRunner().invoke(app, ["labels", "stats", str(good), "--json", "--corpus", str(good)])
+    r = CliRunner().invoke(
+        app, ["labels", "stats", str(good), "--json", "-", "--corpus", str(good)]
+    )
     assert r.exit_code == 0 and json.loads(r.stdout)["sectors"]["ai"] == 1
 
 

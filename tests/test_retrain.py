@@ -104,7 +104,9 @@ def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
     assert r.exit_code == 0 and registry.current(m) == "v002"
     r = runner.invoke(app, ["models", "rollback", "--name", str(m)])
     assert r.exit_code == 0 and registry.current(m) == "v001"
-    rows = json.loads(runner.invoke(app, ["models", "list", "--name", str(m), "--json"]).stdout)
+    rows = json.loads(
+        runner.invoke(app, ["models", "list", "--name", str(m), "--json", "-"]).stdout
+    )
     assert [x["version"] for x in rows] == ["v001", "v002"] and [x["current"] for x in rows] == [
         True,
         False,

@@ -251,12 +251,12 @@ def test_cli_topics_fit_and_show(tmp_path: Path, write_jsonl) -> None:  # noqa: 
     out = tmp_path / "m"
     r = runner.invoke(app, ["topics", "fit", str(src), "-o", str(out), "--seed", "5"])
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["topics", "show", "--model", str(out), "--json"])
+    r = runner.invoke(app, ["topics", "show", "--topic-model", str(out), "--json", "-"])
     assert r.exit_code == 0
     topics = json.loads(r.stdout)
     top_words = {w for t in topics for w in t["terms"][:3]}
     assert {"wafer", "tutoring"} & top_words or len(topics) >= 3
-    r = runner.invoke(app, ["topics", "show", "--model", str(out)])
+    r = runner.invoke(app, ["topics", "show", "--topic-model", str(out)])
     assert r.exit_code == 0 and "label" in r.stdout and topics[0]["label"] in r.stdout
     # an existing model is not replaced without --force (#13 item 14), the shipped one neither
     before = (out / "manifest.json").read_bytes()
@@ -270,9 +270,12 @@ def test_cli_topics_fit_and_show(tmp_path: Path, write_jsonl) -> None:  # noqa: 
 def test_cli_topics_show_default_and_errors(tmp_path: Path) -> None:
     r = runner.invoke(app, ["topics", "show"])
     assert r.exit_code == 0 and "deepseek" in r.stdout
-    r = runner.invoke(app, ["topics", "show", "--model", str(paths.seed_topic_dir())])
+    r = runner.invoke(app, ["topics", "show", "--topic-model", str(paths.seed_topic_dir())])
     assert r.exit_code == 0 and "metaverse" in r.stdout
-    assert runner.invoke(app, ["topics", "show", "--model", str(tmp_path / "none")]).exit_code == 2
+    assert (
+        runner.invoke(app, ["topics", "show", "--topic-model", str(tmp_path / "none")]).exit_code
+        == 2
+    )
     missing = ["topics", "fit", str(tmp_path / "missing.jsonl"), "-o", str(tmp_path / "new")]
     assert runner.invoke(app, missing).exit_code == 2
     assert runner.invoke(app, ["topics", "fit", "--reduction", "tsne"]).exit_code == 2
