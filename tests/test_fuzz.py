@@ -552,5 +552,9 @@ def test_cli_unusable_arguments_or_model_exit_2(tmp_path: Path) -> None:
     for args in cases:
         r = runner.invoke(app, args)
         assert r.exit_code == 2, (args, r.output)
-        assert "error:" in r.output, (args, r.output)
+        # our own one-line message, or typer's usage error for a value outside a choice
+        assert "error:" in r.output or "Invalid value for '--format'" in r.output, (
+            args,
+            r.output,
+        )
     assert runner.invoke(app, ["tag", str(good), "--model", str(tiny)]).exit_code == 0
