@@ -18,16 +18,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import platform
-import re
-import shutil
-import tempfile
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from classify import storage
 from classify.compiled import ARRAYS_FILE, META_FILE, CompiledClassifier
 from classify.errors import ClassifyError
 from classify.schema import GUIDELINE_VERSION, SECTORS, TONES
@@ -43,22 +38,13 @@ class BundleError(ClassifyError):
     """A bundle that is missing, incomplete, tampered with or for another label set."""
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+#: The distributions whose versions a bundle manifest records.
+PACKAGES = ("classify", "scikit-learn", "numpy", "scipy", "joblib", "rjieba", "jieba")
 
 
 def package_versions() -> dict[str, str]:
-    out = {"python": platform.python_version()}
-    for name in ("classify", "scikit-learn", "numpy", "scipy", "joblib", "rjieba", "jieba"):
-        try:
-            out[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            out[name] = "not installed"
-    return out
+    """Python's and :data:`PACKAGES`' versions (recorded in every manifest)."""
+    return storage.package_versions(PACKAGES)
 
 
 def write_bundle(out_dir: str | Path, classifier: Any, manifest: dict, card: str) -> Path:
@@ -68,12 +54,8 @@ def write_bundle(out_dir: str | Path, classifier: Any, manifest: dict, card: str
     :class:`~classify.compiled.CompiledClassifier` (a re-export: no pickle is written).
     An interrupted write leaves the previous bundle (if any) untouched.
     """
-    out = Path(out_dir)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    _clean_stale(out)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{_owner()}-", dir=out.parent))
-    os.chmod(tmp, 0o755)  # mkdtemp makes it owner-only; a bundle is meant to be shared
-    try:
+
+    def fill(tmp: Path) -> None:
         if isinstance(classifier, CompiledClassifier):
             names = classifier.save(tmp)
         else:
@@ -84,7 +66,6 @@ def write_bundle(out_dir: str | Path, classifier: Any, manifest: dict, card: str
             names.append(MODEL_FILE)
         (tmp / CARD).write_text(card, encoding="utf-8")
         names.append(CARD)
-        files = {name: sha256_file(tmp / name) for name in names}
         full = {
             "format_version": FORMAT_VERSION,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -95,65 +76,12 @@ def write_bundle(out_dir: str | Path, classifier: Any, manifest: dict, card: str
             },
             "packages": package_versions(),
             **manifest,
-            "files": files,
+            "files": storage.file_hashes(tmp, names),
         }
         with open(tmp / MANIFEST, "w", encoding="utf-8") as fh:
             json.dump(full, fh, ensure_ascii=False, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        for name in names:
-            with open(tmp / name, "rb") as fh:
-                os.fsync(fh.fileno())
-        if out.exists():
-            old = out.parent / f".{out.name}.old-{_owner()}"
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out
 
-
-def _owner() -> str:
-    """``host-pid`` in temp names, so a later write can tell a dead writer's leftovers."""
-    host = re.sub(r"[^A-Za-z0-9]", "_", platform.node()) or "host"
-    return f"{host}-{os.getpid()}"
-
-
-def _clean_stale(out: Path) -> None:
-    """Remove the temp dirs that killed writes (SIGKILL, power loss) left beside bundles.
-
-    Only those written from this host by a process that no longer exists; a live writer's
-    temp dir is never touched. A killed swap can leave ``out`` missing with the previous
-    bundle still in ``.NAME.old-*``: that one is put back instead of removed.
-    """
-    host = _owner().rsplit("-", 1)[0]
-    pat = re.compile(rf"^\.(?P<name>.+)\.(?P<kind>tmp|old)-{re.escape(host)}-(?P<pid>\d+)")
-    for p in sorted(out.parent.glob(".*"), reverse=True):
-        m = pat.match(p.name)
-        if not m or not p.is_dir() or _alive(int(m["pid"])):
-            continue
-        target = out.parent / m["name"]
-        try:
-            if m["kind"] == "old" and not target.exists():
-                os.replace(p, target)  # the previous complete bundle
-            else:
-                shutil.rmtree(p, ignore_errors=True)
-        except OSError:
-            continue  # best effort: never a reason to fail the write itself
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+    return storage.write_dir_atomic(out_dir, fill)
 
 
 def read_manifest(bundle_dir: str | Path) -> dict:
@@ -176,14 +104,7 @@ def verify(bundle_dir: str | Path) -> dict:
             f"manifest in {d} lists no compiled model ({ARRAYS_FILE} + {META_FILE}): "
             "retrain it with this version"
         )
-    for name, digest in files.items():
-        p = d / name
-        if not p.is_file():
-            raise BundleError(f"bundle {d} is incomplete: {name} is missing")
-        if sha256_file(p) != digest:
-            raise BundleError(
-                f"bundle {d} failed verification: {name} does not match its sha256 in the manifest"
-            )
+    storage.verify_files(d, files, BundleError, what="bundle")
     labels = man.get("labels", {})
     if labels.get("sectors") != list(SECTORS) or labels.get("tones") != list(TONES):
         raise BundleError(
@@ -197,14 +118,13 @@ def verify(bundle_dir: str | Path) -> dict:
 
 
 def load_bundle(bundle_dir: str | Path) -> tuple[CompiledClassifier, dict, Path]:
-    """Verify, then load the compiled model (no pickle). Raises :class:`BundleError` clearly.
+    """Verify, then load the compiled model of one bundle directory (no pickle).
 
-    ``bundle_dir`` is a bundle, or a model name directory whose ``CURRENT`` names the version
-    to load. Returns (compiled classifier, manifest, resolved bundle directory).
+    Returns (compiled classifier, manifest, bundle directory); raises :class:`BundleError`
+    clearly. A model *name* directory (versions + ``CURRENT``) is resolved by
+    :func:`classify.registry.load`, which calls this.
     """
-    from classify.registry import resolve
-
-    d = resolve(bundle_dir)
+    d = Path(bundle_dir)
     man = verify(d)
     try:
         return CompiledClassifier.load(d), man, d
@@ -216,9 +136,7 @@ def load_estimator(bundle_dir: str | Path) -> Any:
     """Unpickle the fitted scikit-learn Classifier of a bundle (runs code: trusted bundles only)."""
     import joblib
 
-    from classify.registry import resolve
-
-    d = resolve(bundle_dir)
+    d = Path(bundle_dir)
     man = verify(d)
     if MODEL_FILE not in man["files"]:
         raise BundleError(f"bundle {d} holds no pickled estimators (a compiled-only bundle)")

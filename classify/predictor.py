@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 
 from classify import paths
-from classify.bundle import BundleError, bundle_id, load_bundle
+from classify.bundle import BundleError, bundle_id
 from classify.compiled import Batch, CompiledClassifier
 from classify.io import Article, BadRecord, article_from_obj, dumps_json
+from classify.registry import load as load_bundle
 from classify.schema import SECTORS, TONES
 
 _enc = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for strings

@@ -14,11 +14,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from classify.bundle import MANIFEST, BundleError, read_manifest
+from classify import storage
+from classify.bundle import MANIFEST, BundleError, load_bundle, read_manifest
 
 CURRENT = "CURRENT"
 HISTORY = "HISTORY.jsonl"
@@ -54,6 +55,11 @@ def resolve(path: str | Path) -> Path:
     raise BundleError(f"model bundle not found: {p}")
 
 
+def load(path: str | Path) -> tuple[Any, dict, Path]:
+    """Verify and load the bundle a path means (:func:`resolve`): (compiled model, manifest, dir)."""
+    return load_bundle(resolve(path))
+
+
 def versions(name_dir: str | Path) -> list[str]:
     d = Path(name_dir)
     found = [
@@ -74,22 +80,7 @@ def current(name_dir: str | Path) -> str | None:
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    storage.write_text_atomic(path, text)
 
 
 def _log(name_dir: Path, event: dict) -> None:

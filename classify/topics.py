@@ -26,11 +26,8 @@ import datetime as dt
 import json
 import logging
 import math
-import os
 import re
 import shutil
-import struct
-import tempfile
 import threading
 import time
 import warnings
@@ -41,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from classify import storage
 from classify.errors import ClassifyError
 from classify.text import NUM_TOKEN, tokenize
 
@@ -292,74 +290,8 @@ def _unit(m: np.ndarray) -> np.ndarray:
     return m / np.where(norms == 0, 1.0, norms)
 
 
-# --------------------------------------------------------------------------- safetensors (numpy)
-
-_ST_DTYPES = {"F64": np.float64, "F32": np.float32, "I64": np.int64, "I32": np.int32}
-_ST_NAMES = {np.dtype(v): k for k, v in _ST_DTYPES.items()}
-
-
-def write_safetensors(path: Path, tensors: dict[str, np.ndarray]) -> None:
-    """Write arrays in the safetensors format (the layout BERTopic saves and loads).
-
-    The ``safetensors`` package is not a dependency; the format is an 8-byte header length,
-    a JSON header, then the raw little-endian buffers.
-    """
-    header: dict[str, Any] = {}
-    chunks: list[bytes] = []
-    offset = 0
-    for name in sorted(tensors):
-        a = np.ascontiguousarray(tensors[name])
-        if a.dtype not in _ST_NAMES:
-            a = a.astype(np.int64 if a.dtype.kind in "iu" else np.float32)
-        buf = a.astype(a.dtype.newbyteorder("<"), copy=False).tobytes()
-        header[name] = {
-            "dtype": _ST_NAMES[a.dtype],
-            "shape": list(a.shape),
-            "data_offsets": [offset, offset + len(buf)],
-        }
-        chunks.append(buf)
-        offset += len(buf)
-    raw = json.dumps(header, separators=(",", ":")).encode("utf-8")
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for c in chunks:
-            f.write(c)
-
-
-def read_safetensors(path: Path) -> dict[str, np.ndarray]:
-    """Read arrays written by :func:`write_safetensors` (or by the safetensors package)."""
-    data = Path(path).read_bytes()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8 : 8 + n])
-    base = 8 + n
-    out = {}
-    for name, spec in header.items():
-        if name == "__metadata__":
-            continue
-        lo, hi = spec["data_offsets"]
-        dtype = np.dtype(_ST_DTYPES[spec["dtype"]]).newbyteorder("<")
-        out[name] = (
-            np.frombuffer(data[base + lo : base + hi], dtype=dtype).reshape(spec["shape"]).copy()
-        )
-    return out
-
-
-def _sha256(path: Path) -> str:
-    from classify.bundle import sha256_file
-
-    return sha256_file(path)
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("classify", "bertopic", "scikit-learn", "umap-learn", "hdbscan", "numpy"):
-        with contextlib.suppress(PackageNotFoundError):
-            out[pkg] = version(pkg)
-    return out
+#: The distributions whose versions a topic model manifest records.
+PACKAGES = ("classify", "bertopic", "scikit-learn", "umap-learn", "hdbscan", "numpy")
 
 
 # --------------------------------------------------------------------------- the model
@@ -632,23 +564,9 @@ class TopicModel:
     # ------------------------------------------------------------------ saving and loading
 
     def save(self, path: str | Path) -> Path:
-        """Write the model directory atomically (temp dir, then rename) with a sha256 manifest."""
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.tmp-", dir=path.parent))
-        tmp.chmod(0o755)  # mkdtemp makes it private; a model directory is meant to be shared
-        try:
-            self._write(tmp)
-            if path.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-                os.replace(path, old / path.name)
-                os.replace(tmp, path)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                os.replace(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
+        """Write the model directory atomically (:func:`classify.storage.write_dir_atomic`)
+        with a sha256 manifest."""
+        path = storage.write_dir_atomic(path, self._write)
         self._source = path
         return path
 
@@ -678,8 +596,8 @@ class TopicModel:
             "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
             "params": self.params,
             "n_topics": sum(1 for t in self.topic_ids if t != NO_TOPIC),
-            "versions": _versions(),
-            "files": {p.relative_to(d).as_posix(): _sha256(p) for p in files},
+            "versions": storage.package_versions(PACKAGES),
+            "files": storage.file_hashes(d, [p.relative_to(d).as_posix() for p in files]),
         }
         (d / MANIFEST).write_text(json.dumps(manifest, indent=1), "utf-8")
 
@@ -727,20 +645,13 @@ class TopicModel:
         for required in (TABLE, EMBEDDER, f"{BERTOPIC_DIR}/{EMB_FILE}"):
             if required not in files:
                 raise TopicModelError(f"{d}: manifest does not list {required}")
-        for name, digest in files.items():
-            f = d / name
-            if not f.is_file():
-                raise TopicModelError(f"{d}: file {name} is missing")
-            if _sha256(f) != digest:
-                raise TopicModelError(
-                    f"{d}: file {name} does not match its sha256 in the manifest (corrupt or edited)"
-                )
+        storage.verify_files(d, files, TopicModelError, what="topic model")
         try:
             import joblib
 
             table = json.loads((d / TABLE).read_text("utf-8"))
             embedder = joblib.load(d / EMBEDDER)
-            tensors = read_safetensors(d / BERTOPIC_DIR / EMB_FILE)
+            tensors = storage.read_safetensors(d / BERTOPIC_DIR / EMB_FILE)
             emb = tensors["topic_embeddings"]
         except Exception as e:  # noqa: BLE001 - any failure here means an unreadable model
             raise TopicModelError(f"{d}: cannot read the model files: {e}") from e
@@ -764,13 +675,13 @@ def _save_bertopic(model: Any, d: Path, topic_embeddings: np.ndarray) -> None:
     """BERTopic's safetensors layout, written without the safetensors package."""
     from bertopic import _save_utils as su
 
-    write_safetensors(
+    storage.write_safetensors(
         d / EMB_FILE, {"topic_embeddings": np.asarray(topic_embeddings, dtype=np.float32)}
     )
     su.save_topics(model=model, path=d / "topics.json")
     su.save_config(model=model, path=d / "config.json", embedding_model=None)
     c = model.c_tf_idf_
-    write_safetensors(
+    storage.write_safetensors(
         d / CTFIDF_FILE,
         {
             "indptr": c.indptr.astype(np.int64),
@@ -790,8 +701,8 @@ def _load_bertopic(d: Path, embedder: Any) -> Any:
 
     topics = su.load_cfg_from_json(d / "topics.json")
     params = su.load_cfg_from_json(d / "config.json")
-    tensors = read_safetensors(d / EMB_FILE)
-    ctfidf = read_safetensors(d / CTFIDF_FILE) if (d / CTFIDF_FILE).is_file() else None
+    tensors = storage.read_safetensors(d / EMB_FILE)
+    ctfidf = storage.read_safetensors(d / CTFIDF_FILE) if (d / CTFIDF_FILE).is_file() else None
     cfg = (
         su.load_cfg_from_json(d / "ctfidf_config.json")
         if (d / "ctfidf_config.json").is_file()

@@ -270,7 +270,7 @@ def compare_with_current(
     - ``gold``: both fitted models on ``--eval`` gold labels.
     """
     from classify import registry
-    from classify.bundle import BundleError, load_bundle
+    from classify.bundle import BundleError
 
     res: dict = {"current_version": registry.current(out)}
     new_cv_row = {
@@ -280,7 +280,7 @@ def compare_with_current(
     }
     res["cv"] = {"new": new_cv_row}
     try:
-        cur_clf, cur_man, _ = load_bundle(out) if res["current_version"] else (None, None, None)
+        cur_clf, cur_man, _ = registry.load(out) if res["current_version"] else (None, None, None)
     except BundleError:
         cur_clf = cur_man = None
     if cur_clf is not None:

@@ -32,9 +32,10 @@ import pytest
 from helpers import synthetic_examples, write_labels
 from typer.testing import CliRunner
 
-from classify.bundle import _owner, verify, write_bundle
+from classify.bundle import verify, write_bundle
 from classify.cli import app
 from classify.predictor import Predictor
+from classify.storage import _owner
 
 INPUTS = [
     "Bitcoin miners moved rigs abroad as crypto prices fell",

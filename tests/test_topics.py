@@ -19,9 +19,7 @@ from classify.topics import (
     TopicModel,
     TopicModelError,
     default_min_topic_size,
-    read_safetensors,
     theme_tokenize,
-    write_safetensors,
 )
 
 runner = CliRunner()
@@ -216,21 +214,6 @@ def test_assign_is_thread_safe(seed_model: TopicModel, seed_records: list[dict])
     with ThreadPoolExecutor(max_workers=8) as pool:
         parallel = [a for part in pool.map(seed_model.assign, chunks * 3) for a in part]
     assert parallel == serial * 3
-
-
-def test_safetensors_round_trip(tmp_path: Path) -> None:
-    arrays = {
-        "a": np.arange(6, dtype=np.float32).reshape(2, 3),
-        "b": np.array([1, 2, 3], dtype=np.int64),
-    }
-    write_safetensors(tmp_path / "x.safetensors", arrays)
-    raw = (tmp_path / "x.safetensors").read_bytes()
-    n = int.from_bytes(raw[:8], "little")
-    assert json.loads(raw[8 : 8 + n])["a"]["dtype"] == "F32" and n % 8 == 0
-    back = read_safetensors(tmp_path / "x.safetensors")
-    assert all(
-        np.array_equal(back[k], arrays[k]) and back[k].dtype == arrays[k].dtype for k in arrays
-    )
 
 
 def test_chinese_headline_sample_gives_word_level_topics(kr_lines: list[dict]) -> None:
