@@ -384,7 +384,7 @@ def run_drift(
 
     docs = to_docs(records)
     if model is None:
-        model = TopicModel.fit(docs, seed=seed, min_topic_size=min_topic_size, log=log)
+        model = TopicModel(seed=seed, min_topic_size=min_topic_size).fit(docs, log=log)
         assigned = list(model.doc_topics)
         probs = list(model.doc_probabilities)
     else:

@@ -121,7 +121,7 @@ class TermIndex:
         import scipy.sparse as sp
 
         from classify.text import NUM_TOKEN, default_tokenizer
-        from classify.topics import _CJK_CHAR, THEME_STOPWORDS
+        from classify.topics.prep import _CJK_CHAR, THEME_STOPWORDS
 
         tok = self.tokenizer or default_tokenizer()
         index, display = None, {}

@@ -83,14 +83,9 @@ def _fit(
 ) -> Any:
     from classify.topics import TopicModel
 
-    return TopicModel.fit(
-        records,
-        seed=seed,
-        min_topic_size=min_topic_size,
-        reduction=reduction,
-        max_topics=max_topics,
-        log=log,
-    )
+    return TopicModel(
+        seed=seed, min_topic_size=min_topic_size, reduction=reduction, max_topics=max_topics
+    ).fit(records, log=log)
 
 
 def _topics_table(topics: list[dict], n_terms: int, title: str) -> Any:
