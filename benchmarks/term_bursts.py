@@ -51,7 +51,7 @@ def main() -> int:
     if not KR.is_file():
         print(f"skipped: {KR} not found (the shared corpora are not in this checkout)")
         return 0
-    from classify.drift import period_of, period_range, rise_statistics
+    from classify.periods import period_of, period_range, rise_statistics
     from classify.terms import TermIndex, kleinberg_states
 
     recs = [json.loads(line) for line in KR.open(encoding="utf-8")]

@@ -237,7 +237,7 @@ def emerging_terms(
     term, kind, score, z, count, share, baseline_share, examples (up to 3 record ids),
     related (folded terms) and counts (the term's records in every period, for sparklines).
     """
-    from classify.drift import rise_statistics
+    from classify.periods import rise_statistics
 
     from_idx = np.asarray(period_index)
     C = index.period_counts(from_idx, len(periods))

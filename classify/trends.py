@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from classify.drift import PERIODS, partial_periods, period_of, period_range
+from classify.periods import PERIODS, partial_periods, period_of, period_range
 from classify.schema import SECTORS, TONES
 
 __all__ = ["trends", "period_rows", "bootstrap_mean", "BOOTSTRAP", "MIN_COMPANY_RECORDS"]

@@ -11,14 +11,8 @@ from conftest import make_stream
 from typer.testing import CliRunner
 
 from classify.cli import app
-from classify.drift import (
-    compute_drift,
-    js_divergence,
-    period_of,
-    period_range,
-    run_drift,
-    two_proportion_z,
-)
+from classify.drift import compute_drift, js_divergence, run_drift
+from classify.periods import period_of, period_range, two_proportion_z
 from classify.report import render_report
 
 runner = CliRunner()

@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from classify.drift import compute_drift, period_of, period_range, timeline
+from classify.drift import compute_drift, timeline
+from classify.periods import period_of, period_range
 from classify.terms import TermIndex, emerging_terms, kleinberg_states, mark_recurring
 
 BACKGROUND = [
