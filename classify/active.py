@@ -17,6 +17,14 @@ import numpy as np
 from classify.io import Article
 from classify.schema import SECTORS, TONES
 
+__all__ = [
+    "STRATEGIES",
+    "select",
+    "suggest",
+    "suspects",
+    "oof_for",
+]
+
 STRATEGIES = ("uncertainty", "diversity", "mixed")
 
 

@@ -27,6 +27,23 @@ from classify.compiled import ARRAYS_FILE, META_FILE, CompiledClassifier
 from classify.errors import ClassifyError
 from classify.schema import GUIDELINE_VERSION, SECTORS, TONES
 
+__all__ = [
+    "MODEL_FILE",
+    "MANIFEST",
+    "CARD",
+    "FORMAT_VERSION",
+    "BundleError",
+    "PACKAGES",
+    "package_versions",
+    "write_bundle",
+    "read_manifest",
+    "verify",
+    "load_bundle",
+    "load_estimator",
+    "bundle_id",
+    "reexport",
+]
+
 MODEL_FILE = "model.joblib"
 MANIFEST = "manifest.json"
 CARD = "MODEL_CARD.md"

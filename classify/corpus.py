@@ -19,6 +19,33 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+__all__ = [
+    "MONTHS",
+    "DATE_RE",
+    "DATELINE_RE",
+    "WEEK_RE",
+    "YEAR_RE",
+    "SOURCED_RE",
+    "LABEL_RE",
+    "BRIEF_LABELS",
+    "TN_DROP",
+    "CAIXIN_DROP",
+    "BYLINE_RE",
+    "Segment",
+    "content_id",
+    "YearCursor",
+    "year_cap",
+    "segment_technode",
+    "segment_caixin_listing",
+    "segment_caixin_page",
+    "segment_digest",
+    "segment_single",
+    "detect_format",
+    "SEGMENTERS",
+    "segment_file",
+    "iter_seed_records",
+]
+
 MONTHS = {
     m: i + 1
     for i, names in enumerate(

@@ -55,6 +55,21 @@ from classify.periods import (
     thin_warnings,
 )
 
+__all__ = [
+    "NO_TOPIC",
+    "js_divergence",
+    "compute_drift",
+    "run_drift",
+    "describe_events",
+    "same_theme",
+    "NAMING_SHARE",
+    "NAMING_COVERAGE",
+    "MIN_TERM_SUPPORT",
+    "TIMELINE_ROWS",
+    "timeline",
+    "summary_lines",
+]
+
 NO_TOPIC = -1
 
 

@@ -38,6 +38,12 @@ from classify.io import (
 from classify.partitions import Partition, plan_partitions
 from classify.tagging import TAG_FIELDS
 
+__all__ = [
+    "peak_rss_mb",
+    "tag_partition",
+    "tag_dask",
+]
+
 
 def _stderr(msg: str) -> None:
     print(msg, file=sys.stderr)

@@ -27,6 +27,41 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+__all__ = [
+    "MAX_TEXT_CHARS",
+    "ASCII_WS",
+    "INPUT_FORMATS",
+    "Columns",
+    "DEFAULT_COLUMNS",
+    "ARTICLE_FIELDS",
+    "OUTPUT_FORMATS",
+    "Article",
+    "BadRecord",
+    "derive_id",
+    "parse_date",
+    "article_from_obj",
+    "detect_format",
+    "jsonl_encoding",
+    "read_jsonl",
+    "read_jsonl_range",
+    "read_csv",
+    "read_parquet",
+    "read_txt",
+    "READERS",
+    "check_columns",
+    "read_records",
+    "dumps_json",
+    "stdin_is_data",
+    "refuse_input_as_output",
+    "same_file",
+    "JsonlWriter",
+    "flat_fields",
+    "flat_row",
+    "CsvWriter",
+    "ParquetWriter",
+    "open_writer",
+]
+
 #: Texts longer than this are truncated (with a warning on the record), never dropped.
 MAX_TEXT_CHARS = 100_000
 #: A CSV field may hold a long article body.

@@ -24,6 +24,19 @@ from classify.schema import (
     TONES,
 )
 
+__all__ = [
+    "Example",
+    "Problem",
+    "label_files",
+    "is_corpus_file",
+    "read_examples",
+    "resolve",
+    "validate",
+    "check",
+    "merge",
+    "stats",
+]
+
 
 @dataclass
 class Example:

@@ -41,6 +41,25 @@ from classify.features import Featurizer
 from classify.lexindex import LEXICON_COLUMNS
 from classify.schema import SECTORS, TONE_HEADLINE, TONES, strata, targets  # noqa: F401
 
+__all__ = [
+    "THRESHOLD_GRID",
+    "CANDIDATES",
+    "DEFAULT_CANDIDATE",
+    "make_classifier",
+    "best_threshold",
+    "RATIO_GRID",
+    "MIN_BUCKET",
+    "decision_score",
+    "best_ratios",
+    "SectorModel",
+    "WEIGHT_GRID",
+    "ToneModel",
+    "Classifier",
+    "sector_metrics",
+    "tone_metrics",
+    "cross_validate",
+]
+
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 _TONE_SCALE = {"entity": 0.0, "term": 0.0, "action": 0.25, "regulator": 0.25}
 

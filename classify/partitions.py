@@ -14,6 +14,14 @@ from pathlib import Path
 
 from classify.io import detect_format, jsonl_encoding
 
+__all__ = [
+    "RANGES_PER_WORKER",
+    "MIN_RANGE_BYTES",
+    "Partition",
+    "split_jsonl",
+    "plan_partitions",
+]
+
 #: A big JSONL file is cut into at least this many byte ranges per worker (load balance) ...
 RANGES_PER_WORKER = 4
 #: ... but not into ranges smaller than this (unless ``partition_bytes`` is smaller).

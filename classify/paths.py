@@ -5,6 +5,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "PACKAGE_DIR",
+    "PROJECT_ROOT",
+    "seeds_dir",
+    "models_dir",
+    "default_model_dir",
+    "default_topic_dir",
+    "seed_topic_dir",
+    "guideline_gold",
+]
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_ROOT = PACKAGE_DIR.parent
 

@@ -21,6 +21,22 @@ from typing import Any
 from classify import storage
 from classify.bundle import MANIFEST, BundleError, load_bundle, read_manifest
 
+__all__ = [
+    "CURRENT",
+    "HISTORY",
+    "is_bundle",
+    "is_registry",
+    "resolve",
+    "load",
+    "versions",
+    "next_version",
+    "current",
+    "promote",
+    "history",
+    "rollback",
+    "describe",
+]
+
 CURRENT = "CURRENT"
 HISTORY = "HISTORY.jsonl"
 _VERSION_RE = re.compile(r"^v(\d{3,})$")

@@ -15,6 +15,14 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+__all__ = [
+    "MAX_HEATMAP_ROWS",
+    "MAX_LINES",
+    "MAX_EVENTS",
+    "render_report",
+    "write_report",
+]
+
 MAX_HEATMAP_ROWS = 50
 MAX_LINES = 6
 MAX_EVENTS = 40

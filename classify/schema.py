@@ -8,6 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+__all__ = [
+    "GUIDELINE_VERSION",
+    "SECTORS",
+    "TONES",
+    "TONE_HEADLINE",
+    "SPECIFIC_SECTORS",
+    "SALIENCE",
+    "MAX_SPECIFIC",
+    "targets",
+    "strata",
+]
+
 GUIDELINE_VERSION = "v1"
 
 SECTORS: tuple[str, ...] = (

@@ -31,6 +31,15 @@ from classify.io import (
 )
 from classify.partitions import Partition, plan_partitions
 
+__all__ = [
+    "TAG_FIELDS",
+    "default_records",
+    "write_rows",
+    "tag_records",
+    "RANGE_BYTES",
+    "count_records",
+]
+
 if TYPE_CHECKING:  # pragma: no cover
     from concurrent.futures import Future
 

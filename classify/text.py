@@ -23,6 +23,24 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from string import ascii_lowercase
 
+__all__ = [
+    "MAX_BODY_CHARS",
+    "LEAD_CHARS",
+    "NUM_TOKEN",
+    "ZH_STOPWORDS",
+    "EN_STOPWORDS",
+    "normalize",
+    "nfkc",
+    "NFKC_DATA",
+    "write_nfkc_data",
+    "dropped_words",
+    "Tokenizer",
+    "default_tokenizer",
+    "tokenize",
+    "article_tokens",
+    "ngrams",
+]
+
 #: Only the first part of a long body is read: sectors and tone are set by the headline, the
 #: lead and the first sections, and this bounds the cost of one record.
 MAX_BODY_CHARS = 8000

@@ -12,8 +12,10 @@ import hashlib
 import json
 import sys
 import time
+import types
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -32,6 +34,27 @@ from classify.models import (
     tone_metrics,
 )
 from classify.schema import SECTORS, TONES, targets
+
+__all__ = [
+    "TrainingError",
+    "default_corpora",
+    "load_training_data",
+    "data_hash",
+    "train",
+    "compare_with_current",
+    "MIN_UNSEEN",
+    "promotion_decision",
+    "comparison_table",
+    "guideline_scores",
+    "language_group",
+    "slice_groups",
+    "source_group",
+    "CARDINALITY_WEIGHT",
+    "selection_score",
+    "metrics_table",
+    "confusion_table",
+    "model_card",
+]
 
 
 class TrainingError(ClassifyError):
@@ -650,3 +673,13 @@ Tone confusion matrix (summed over repeats):
 - Labels were assigned by annotators reading each item against `labels/GUIDELINES.md`
   (see `labels/README.md` for agreement figures).
 """
+
+
+class _CallableModule(types.ModuleType):
+    """``classify.train(...)`` calls :func:`train` (the front door exports this module, callable)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return train(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

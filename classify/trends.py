@@ -21,6 +21,8 @@ policy news becomes more frequent; the tone shares beside it separate the two.
 
 from __future__ import annotations
 
+import sys
+import types
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -248,3 +250,13 @@ def tags_of(inputs: Sequence[str], model: Any = None, columns: Any = None) -> It
 
             model = Predictor.load()
         yield from model.predict_stream(read_records([path], columns=columns or DEFAULT_COLUMNS))
+
+
+class _CallableModule(types.ModuleType):
+    """``classify.trends(...)`` calls :func:`trends` (the front door exports this module, callable)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return trends(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -160,3 +160,28 @@ def test_explain_names_the_matched_phrase() -> None:
     names = [n for rows in t.explain["tone"].values() for n, _ in rows]
     lex = [n for n in names if n.startswith("lex:action:tightening")]
     assert lex and "fined" in lex[0] and "罚款" in lex[0], names
+
+
+def test_front_door_exports_what_a_user_needs_lazily() -> None:
+    """#12 item 5: `from classify import ...` for the public API; importing it stays light."""
+    code = (
+        "import sys, classify\n"
+        "from classify import Predictor, Tag, read_records, ClassifyError, BundleError, evaluate\n"
+        "heavy = [m for m in ('sklearn', 'pandas', 'bertopic', 'umap', 'torch') if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "assert issubclass(BundleError, ClassifyError)\n"
+        "from classify import train, trends, TopicModel\n"
+        "import classify.trends as t, classify.train as tr\n"
+        "assert callable(train) and callable(trends) and t is trends and tr is train\n"
+        "r = classify.trends([{'date': '2024-05-01', 'sectors': ['ai'], 'tone': 'easing',"
+        " 'tone_index': 0.5, 'companies': []}], period='quarter')\n"
+        "assert r['periods'][0]['n'] == 1 and r['periods'][0]['tone_index'] == 0.5\n"
+        "from classify.topics import TopicModelError\n"
+        "from classify.train import TrainingError\n"
+        "assert issubclass(TopicModelError, ClassifyError) and issubclass(TrainingError, ClassifyError)\n"
+        "missing = [n for n in classify.__all__ if not hasattr(classify, n)]\n"
+        "assert not missing, missing\n"
+        "print('ok')"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

@@ -13,6 +13,16 @@ from importlib import resources
 
 import yaml
 
+__all__ = [
+    "FILES",
+    "Entity",
+    "entities",
+    "actions",
+    "sector_terms",
+    "chinese_words",
+    "fingerprint",
+]
+
 FILES = ("companies.yaml", "regulators.yaml", "actions.yaml", "terms.yaml")
 
 
