@@ -179,6 +179,7 @@ def test_evaluate_reports_metrics(tmp_path: Path, tiny_bundle: Path) -> None:
     assert "sector macro-F1" in table.output and "tone confusion" in table.output
 
 
+@pytest.mark.slow
 def test_tag_engine_dask_cli_matches_local(tmp_path: Path, tiny_bundle: Path) -> None:
     src = write_labels(tmp_path / "in.jsonl", synthetic_examples(n_per_sector=3))
     with open(src, "a", encoding="utf-8") as fh:

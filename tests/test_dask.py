@@ -177,6 +177,7 @@ def test_explain_and_topics_match_local(tmp_path: Path, tiny_bundle: Path, sched
     assert "topic" in row and "explain" in row
 
 
+@pytest.mark.slow
 def test_default_local_cluster_with_two_workers(tmp_path: Path, tiny_bundle: Path) -> None:
     """scheduler=None starts (and stops) a LocalCluster of n_workers processes."""
     lines, _ = _jsonl_lines(200, "s")

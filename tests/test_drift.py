@@ -184,6 +184,7 @@ def test_fit_and_drift_on_synthetic_text_finds_the_injected_theme() -> None:
     assert "<title>synthetic</title>" in html and "<title>Strongest" not in html
 
 
+@pytest.mark.slow
 def test_cli_drift_outputs_and_exit_codes(tmp_path: Path, write_jsonl) -> None:  # noqa: ANN001
     months = [f"2023-{m:02d}" for m in range(1, 9)]
     recs = make_stream(
@@ -232,6 +233,7 @@ def test_cli_drift_default_runs_on_seeds_with_shipped_model(tmp_path: Path) -> N
     assert meta[0]["label"] in html.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 def test_parquet_datetimes_are_dates_and_no_dates_is_a_warning(tmp_path: Path) -> None:
     """#13 item 4: a Parquet/pandas datetime column is read as dates; a report with no dated
     record warns and exits 1 instead of writing an empty report as if all were well."""

@@ -56,12 +56,14 @@ def _passed(est: object) -> set[str]:
     return {r["check_name"] for r in res if r["status"] == "passed"}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("est", [SectorModel(), ToneModel(), Classifier(), Featurizer()], ids=repr)
 def test_api_contract_checks_pass(est: object) -> None:
     missing = API_CHECKS - _passed(est)
     assert not missing, f"{type(est).__name__} fails {sorted(missing)}"
 
 
+@pytest.mark.slow
 def test_tone_model_behaviour_checks_pass() -> None:
     missing = TONE_BEHAVIOUR_CHECKS - _passed(ToneModel())
     assert not missing, f"ToneModel fails {sorted(missing)}"

@@ -489,6 +489,7 @@ def test_5mb_text_is_truncated_with_a_warning_not_dropped(tmp_path: Path, fmt: s
     assert rows[-1]["warnings"] == huge.warnings and "semiconductors" in rows[-1]["sector_scores"]
 
 
+@pytest.mark.slow
 def test_100k_record_file_keeps_every_record_in_order(tmp_path: Path) -> None:
     texts = ["芯片 晶圆 代工", "new mobile game for players", "比特币 矿工", "熊猫 动物园"]
     path = tmp_path / "big.jsonl"

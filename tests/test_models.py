@@ -50,6 +50,7 @@ def test_strata_has_enough_members() -> None:
     assert counts.min() >= 2
 
 
+@pytest.mark.slow
 def test_same_labels_and_seed_give_identical_predictions(tmp_path: Path, tiny_bundle: Path) -> None:
     other = train_tiny_bundle(tmp_path, seed=0)
     texts = ["比特币矿工迁移矿机", "the chipmaker expanded its wafer foundry", "动物园的大熊猫"]

@@ -95,6 +95,7 @@ def test_promotion_decision_rules() -> None:
     )["promote"]
 
 
+@pytest.mark.slow
 def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
     m = registry_dir / "m"
     runner = CliRunner()
@@ -118,6 +119,7 @@ def test_promote_and_rollback_via_cli(registry_dir: Path) -> None:
     assert events[-1] == "rollback" and "promote" in events
 
 
+@pytest.mark.slow
 def test_crash_mid_promote_leaves_complete_current(
     registry_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -152,6 +154,7 @@ def test_resolve_errors(tmp_path: Path) -> None:
         registry.resolve(tmp_path)
 
 
+@pytest.mark.slow
 def test_suspects_find_flipped_labels(tmp_path: Path) -> None:
     """20 deliberately flipped sector labels: at least 80% of them are in the top 40 suspects."""
     ex = synthetic_examples(n_per_sector=30, seed=3)
@@ -203,6 +206,7 @@ def test_suggest_strategies(tiny_bundle: Path) -> None:
         suggest(p, pool, strategy="psychic")
 
 
+@pytest.mark.slow
 def test_cli_suggest_and_suspects(tmp_path: Path, tiny_bundle: Path) -> None:
     runner = CliRunner()
     pool = write_labels(
