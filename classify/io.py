@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "json_lines",
+    "first_json",
     "MAX_TEXT_CHARS",
     "ASCII_WS",
     "INPUT_FORMATS",
@@ -362,6 +364,32 @@ def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:
                 yield n, line, None
         return
     yield from _byte_lines(buf, enc)
+
+
+def json_lines(path: str | Path) -> Iterator[tuple[int, Any, str | None]]:
+    """(line number, parsed JSON value or None, error or None) per non-blank line of a JSONL file.
+
+    The same decoding as the record readers (``.gz``, ``-`` for stdin, the sniffed encoding),
+    for files that hold other JSON than Articles: label files and ``classify tag`` output.
+    """
+    with _open_binary(path) as raw:
+        for n, line, err in _text_lines(raw):
+            if err:
+                yield n, None, err
+                continue
+            try:
+                yield n, json.loads(line), None
+            except json.JSONDecodeError as e:
+                yield n, None, f"not valid JSON: {e.msg} (column {e.colno})"
+            except (ValueError, RecursionError) as e:
+                yield n, None, f"not valid JSON: {str(e)[:120] or type(e).__name__}"
+
+
+def first_json(path: str | Path) -> Any:
+    """The first JSON value of a JSONL file (None if it has none or the first line is not JSON)."""
+    for _, obj, _ in json_lines(path):
+        return obj
+    return None
 
 
 def _without_surrogates(obj: Any) -> Any:

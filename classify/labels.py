@@ -8,13 +8,12 @@ from the corpus files given with ``--corpus``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from classify.io import parse_date
+from classify.io import first_json, json_lines, parse_date
 from classify.schema import (
     GUIDELINE_VERSION,
     MAX_SPECIFIC,
@@ -88,19 +87,10 @@ def label_files(paths: Iterable[str | Path]) -> list[Path]:
 def is_corpus_file(path: str | Path) -> bool:
     """A JSONL file whose first record has text but no labels: a corpus, not a label file."""
     try:
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    obj = json.loads(line)
-                    return (
-                        isinstance(obj, dict)
-                        and "sectors" not in obj
-                        and "tone" not in obj
-                        and "text" in obj
-                    )
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        obj = first_json(path)
+    except (OSError, ValueError):
         return False
-    return False
+    return isinstance(obj, dict) and "sectors" not in obj and "tone" not in obj and "text" in obj
 
 
 def read_examples(paths: Iterable[str | Path]) -> tuple[list[Example], list[Problem]]:
@@ -108,52 +98,45 @@ def read_examples(paths: Iterable[str | Path]) -> tuple[list[Example], list[Prob
     examples: list[Example] = []
     problems: list[Problem] = []
     for f in label_files(paths):
-        with open(f, encoding="utf-8") as fh:
-            for n, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    problems.append(Problem(str(f), n, None, f"not valid JSON: {e.msg}"))
-                    continue
-                if not isinstance(obj, dict):
-                    problems.append(Problem(str(f), n, None, "expected a JSON object"))
-                    continue
-                rid = obj.get("id")
-                if not isinstance(rid, str) or not rid:
-                    problems.append(Problem(str(f), n, None, "missing or non-string 'id'"))
-                    continue
-                sectors = obj.get("sectors")
-                tone = obj.get("tone")
-                if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
-                    problems.append(
-                        Problem(str(f), n, rid, "'sectors' must be a list of sector ids")
-                    )
-                    continue
-                if not isinstance(tone, str):
-                    problems.append(Problem(str(f), n, rid, "'tone' must be one tone id"))
-                    continue
-                extra = {
-                    k: v
-                    for k, v in obj.items()
-                    if k not in ("id", "sectors", "tone", "text", "title", "date")
-                }
-                text = obj.get("text")
-                examples.append(
-                    Example(
-                        rid,
-                        sectors,
-                        tone,
-                        text,
-                        obj.get("title"),
-                        obj.get("date"),
-                        str(f),
-                        n,
-                        extra,
-                        own_text=bool(text),
-                    )
+        for n, obj, err in json_lines(f):
+            if err:
+                problems.append(Problem(str(f), n, None, err))
+                continue
+            if not isinstance(obj, dict):
+                problems.append(Problem(str(f), n, None, "expected a JSON object"))
+                continue
+            rid = obj.get("id")
+            if not isinstance(rid, str) or not rid:
+                problems.append(Problem(str(f), n, None, "missing or non-string 'id'"))
+                continue
+            sectors = obj.get("sectors")
+            tone = obj.get("tone")
+            if not isinstance(sectors, list) or not all(isinstance(s, str) for s in sectors):
+                problems.append(Problem(str(f), n, rid, "'sectors' must be a list of sector ids"))
+                continue
+            if not isinstance(tone, str):
+                problems.append(Problem(str(f), n, rid, "'tone' must be one tone id"))
+                continue
+            extra = {
+                k: v
+                for k, v in obj.items()
+                if k not in ("id", "sectors", "tone", "text", "title", "date")
+            }
+            text = obj.get("text")
+            examples.append(
+                Example(
+                    rid,
+                    sectors,
+                    tone,
+                    text,
+                    obj.get("title"),
+                    obj.get("date"),
+                    str(f),
+                    n,
+                    extra,
+                    own_text=bool(text),
                 )
+            )
     return examples, problems
 
 
@@ -163,16 +146,11 @@ def resolve(examples: list[Example], corpora: Iterable[str | Path]) -> list[Prob
     for path in corpora:
         if not need:
             break
-        with open(path, encoding="utf-8") as fh:
-            for line in fh:
-                try:
-                    r = json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-                e = need.pop(r.get("id"), None) if isinstance(r, dict) else None
-                if e is not None:
-                    e.text, e.title = r.get("text"), e.title or r.get("title")
-                    e.date = e.date or r.get("date")
+        for _, r, _err in json_lines(path):
+            e = need.pop(r.get("id"), None) if isinstance(r, dict) else None
+            if e is not None:
+                e.text, e.title = r.get("text"), e.title or r.get("title")
+                e.date = e.date or r.get("date")
     return [
         Problem(e.file, e.line, e.id, "no text, and the id is not in any --corpus file")
         for e in need.values()

@@ -196,40 +196,22 @@ def trends(
 
 def is_tagged_file(path: str) -> bool:
     """True when ``path`` is JSONL written by ``classify tag`` (its first record has tone and sectors)."""
-    import json
-
-    from classify.io import detect_format
+    from classify.io import detect_format, first_json
 
     if path == "-" or detect_format(path) != "jsonl":
         return False
-    from classify.io import jsonl_encoding
-
-    with open(path, encoding=jsonl_encoding(path), errors="replace") as fh:
-        for line in fh:
-            if line.strip():
-                try:
-                    obj = json.loads(line)
-                except ValueError:
-                    return False
-                return isinstance(obj, dict) and "tone" in obj and "sectors" in obj
-    return False
+    obj = first_json(path)
+    return isinstance(obj, dict) and "tone" in obj and "sectors" in obj
 
 
 def read_tags(path: str) -> Iterable[dict[str, Any]]:
     """The Tag dicts of a ``classify tag`` JSONL file; an unreadable line is an error record."""
-    import json
+    from classify.io import json_lines
 
-    from classify.io import jsonl_encoding
-
-    with open(path, encoding=jsonl_encoding(path), errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except ValueError as e:
-                yield {"id": None, "line": n, "error": f"not JSON: {e}"}
-                continue
+    for n, obj, err in json_lines(path):
+        if err:
+            yield {"id": None, "line": n, "error": err}
+        else:
             yield obj if isinstance(obj, dict) else {"line": n, "error": "not a JSON object"}
 
 

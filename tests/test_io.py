@@ -169,3 +169,28 @@ def test_non_ascii_written_unescaped(tmp_path: Path) -> None:
     w.write_many([{"id": "中文"}])
     w.close()
     assert "中文" in (tmp_path / "o.jsonl").read_text(encoding="utf-8")
+
+
+def test_json_lines_decodes_like_the_readers_and_reports_bad_lines(tmp_path: Path) -> None:
+    """The shared JSONL parser of label files and tag output (#12: labels used to parse its own)."""
+    import gzip
+
+    from classify.io import first_json, json_lines
+
+    text = '{"id": "a", "tone": "none"}\n\n  \nnot json\n[1, 2]\n{"id": "标签"}\n'
+    plain = tmp_path / "l.jsonl"
+    plain.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))  # with a BOM
+    gz = tmp_path / "l.jsonl.gz"
+    gz.write_bytes(gzip.compress(text.encode("utf-8")))
+    utf16 = tmp_path / "l16.jsonl"
+    utf16.write_bytes(text.encode("utf-16"))
+    for p in (plain, gz, utf16):
+        rows = list(json_lines(p))
+        assert [n for n, _, _ in rows] == [1, 4, 5, 6], p
+        assert rows[0][1] == {"id": "a", "tone": "none"} and rows[0][2] is None
+        assert rows[1][1] is None and rows[1][2].startswith("not valid JSON")
+        assert rows[2][1] == [1, 2] and rows[3][1] == {"id": "标签"}
+        assert first_json(p) == {"id": "a", "tone": "none"}
+    empty = tmp_path / "e.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    assert first_json(empty) is None
