@@ -23,6 +23,7 @@ LAYERS: list[list[str]] = [
         "classify.storage",
         "classify.lexicon",
         "classify.periods",
+        "classify.pages",
     ],
     # 1: text and records
     ["classify.text", "classify.io", "classify.corpus"],
