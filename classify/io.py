@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
+    "records_from_lines",
     "json_lines",
     "first_json",
     "MAX_TEXT_CHARS",
@@ -403,7 +404,7 @@ def _without_surrogates(obj: Any) -> Any:
     return obj
 
 
-def _line_records(
+def records_from_lines(
     lines: Iterable[tuple[int, str | None, str | None]],
     src: str,
     columns: Columns = DEFAULT_COLUMNS,
@@ -441,7 +442,7 @@ def read_jsonl(path: str | Path, columns: Columns = DEFAULT_COLUMNS) -> Iterator
     """One record per non-blank line; blank lines are not records."""
     src = str(path)
     with _open_binary(path) as raw:
-        yield from _line_records(_text_lines(raw), src, columns)
+        yield from records_from_lines(_text_lines(raw), src, columns)
 
 
 def read_jsonl_range(
@@ -474,7 +475,7 @@ def read_jsonl_range(
 
     with open(path, "rb") as fh:
         fh.seek(start)
-        yield from _line_records(_byte_lines(lines(fh), enc, first_line), str(path), columns)
+        yield from records_from_lines(_byte_lines(lines(fh), enc, first_line), str(path), columns)
 
 
 def read_csv(path: str | Path, columns: Columns = DEFAULT_COLUMNS) -> Iterator[Record]:

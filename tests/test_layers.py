@@ -49,7 +49,7 @@ LAYERS: list[list[str]] = [
         "classify.trends_report",
     ],
     # 8: the Dask engine, topic drift, sector/tone trends
-    ["classify.engine_dask", "classify.drift", "classify.trends"],
+    ["classify.engine_dask", "classify.drift", "classify.trends", "classify.serve"],
     # 9: the front door (classify/__init__: lazy exports)
     ["classify"],
     # 10..13: the command line
@@ -62,6 +62,7 @@ LAYERS: list[list[str]] = [
         "classify.cli.models",
         "classify.cli.topics",
         "classify.cli.trends",
+        "classify.cli.serve",
     ],
     ["classify.cli"],
     ["classify.cli.__main__"],

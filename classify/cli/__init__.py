@@ -18,6 +18,7 @@ module             commands
 ``models``         ``models list | show | promote | rollback``
 ``topics``         ``topics fit | show``, ``drift``
 ``trends``         ``trends``
+``serve``          ``serve``
 =================  ==========================================
 """
 
@@ -30,6 +31,7 @@ import typer
 from classify.cli import corpus as _corpus
 from classify.cli import labels as _labels
 from classify.cli import models as _models
+from classify.cli import serve as _serve
 from classify.cli import tag as _tag
 from classify.cli import topics as _topics
 from classify.cli import train as _train
@@ -80,6 +82,7 @@ app.command("evaluate")(handles_errors(_train.evaluate))
 app.command("tag")(handles_errors(_tag.tag))
 app.command("drift")(handles_errors(_topics.drift))
 app.command("trends")(handles_errors(_trends.trends))
+app.command("serve")(handles_errors(_serve.serve))
 app.add_typer(_labels.app, name="labels")
 app.add_typer(_models.app, name="models")
 app.add_typer(_topics.app, name="topics")
