@@ -116,3 +116,14 @@ def tiny_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from helpers import train_tiny_bundle
 
     return train_tiny_bundle(tmp_path_factory.mktemp("tiny_bundle"))
+
+
+#: Fixtures that fit a model (BERTopic with UMAP's one-off numba compile: ~15 s on 2 cores):
+#: every test that uses one is `slow`, so `pytest -m "not slow"` stays under a minute.
+FITTING_FIXTURES = {"seed_model", "saved_model"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if FITTING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -80,6 +80,7 @@ def test_candidates_are_parameter_sets_and_clone() -> None:
         SectorModel().predict_proba(np.zeros((1, 3)))
 
 
+@pytest.mark.slow
 def test_fit_returns_self_and_compiles(tmp_path) -> None:  # noqa: ANN001
     from helpers import synthetic_examples, write_labels
 

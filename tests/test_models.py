@@ -94,6 +94,7 @@ def test_compiled_model_equals_sklearn_calibrated(tiny_bundle: Path, seed_record
     assert np.abs(est.sectors_.predict_proba(X) - ref_s).max() <= 1e-6
 
 
+@pytest.mark.slow
 def test_a_tone_with_one_example_does_not_break_training(tmp_path: Path) -> None:
     from classify.labels import check
     from classify.models import Classifier

@@ -190,6 +190,7 @@ def test_token_guards_every_endpoint_but_health(registry: Path) -> None:
         s.stop()
 
 
+@pytest.mark.slow
 def test_reload_swaps_the_current_version_refuses_a_bad_one_and_loses_no_request(
     registry: Path, tiny_bundle: Path
 ) -> None:

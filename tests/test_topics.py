@@ -96,6 +96,7 @@ def test_bertopic_is_the_version_the_private_api_module_was_written_for() -> Non
     )
 
 
+@pytest.mark.slow
 def test_too_small_or_degenerate_corpora_get_a_clear_error() -> None:
     with pytest.raises(TopicModelError, match="at least 10 records"):
         TopicModel().fit(["chips and wafers"] * 5)
@@ -254,6 +255,7 @@ def test_assign_is_thread_safe(seed_model: TopicModel, seed_records: list[dict])
     assert parallel == serial * 3
 
 
+@pytest.mark.slow
 def test_chinese_headline_sample_gives_word_level_topics(kr_lines: list[dict]) -> None:
     sample = kr_lines[::40]  # ~1,700 real headlines, every 40th
     tm = TopicModel(seed=1).fit(sample)
@@ -266,6 +268,7 @@ def test_chinese_headline_sample_gives_word_level_topics(kr_lines: list[dict]) -
     assert sum(t["size"] for t in tm.topics()) == len(sample)
 
 
+@pytest.mark.slow
 def test_cli_topics_fit_and_show(tmp_path: Path, write_jsonl) -> None:  # noqa: ANN001
     months = [f"2024-{m:02d}" for m in range(1, 7)]
     src = write_jsonl(make_stream(months, 40, seed=3))
