@@ -15,7 +15,7 @@ once):
   DeepSeek-R1 or 深度求索), shown by their first name.
 
 A term's burst in period *t* is scored with the statistic the topic drift uses
-(:func:`classify.drift.rise_statistics`: shrunk log2 share ratio against the trailing
+(:func:`classify.periods.rise_statistics`: shrunk log2 share ratio against the trailing
 baseline, and a two-proportion z), with the same thresholds. Then, per period, the flagged
 terms are taken strongest first, and a term whose records in that period are mostly
 (:data:`SAME_EVENT_OVERLAP`) records of a term already taken is folded into it as
@@ -120,8 +120,8 @@ class TermIndex:
         """Count the terms of every text (words, phrases, lexicon names); returns self."""
         import scipy.sparse as sp
 
-        from classify.text import NUM_TOKEN, default_tokenizer
-        from classify.topics.prep import _CJK_CHAR, THEME_STOPWORDS
+        from classify.text import default_tokenizer
+        from classify.topics.prep import is_theme_word
 
         tok = self.tokenizer or default_tokenizer()
         index, display = None, {}
@@ -133,12 +133,7 @@ class TermIndex:
             display = {e.id: e.names[0] for e in lexicon.entities() if e.kind != "regulator"}
 
         def keep(t: str) -> bool:
-            return (
-                t != NUM_TOKEN
-                and not _CJK_CHAR.match(t)
-                and t not in THEME_STOPWORDS
-                and t not in CALENDAR_WORDS
-            )
+            return is_theme_word(t) and t not in CALENDAR_WORDS
 
         docs_words: list[list[str]] = []
         docs_grams: list[set[tuple[str, ...]]] = []

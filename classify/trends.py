@@ -10,7 +10,7 @@ lexicon company named often enough (``by_company``). Periods are every calendar 
 the first to the last dated record; a period without records has ``n`` 0 and null figures.
 ``policy_tone_index`` is the same mean over the records whose tone is not ``none`` (the
 policy news only; ``policy_n`` of them). A first or last period the data cover only in part
-carries ``partial`` (the covered share of its days, :func:`classify.drift.partial_periods`).
+carries ``partial`` (the covered share of its days, :func:`classify.periods.partial_periods`).
 Records without a usable date are counted in ``records.undated``; error records (a Tag with
 ``error``) in ``records.errors``; neither is in any period.
 

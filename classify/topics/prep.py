@@ -22,6 +22,7 @@ __all__ = [
     "doc_text",
     "to_docs",
     "theme_tokenize",
+    "is_theme_word",
     "THEME_STOPWORDS",
     "default_min_topic_size",
     "MAX_DOC_CHARS",
@@ -99,11 +100,12 @@ def theme_tokenize(text: str) -> list[str]:
     particles, measure words and verbs of style: 谁, 来, 上, 种) and :data:`THEME_STOPWORDS`;
     without this, short Chinese headlines cluster by phrasing rather than by subject.
     """
-    return [
-        t
-        for t in tokenize(text)
-        if t != NUM_TOKEN and not _CJK_CHAR.match(t) and t not in THEME_STOPWORDS
-    ]
+    return [t for t in tokenize(text) if is_theme_word(t)]
+
+
+def is_theme_word(token: str) -> bool:
+    """Whether a token can carry a theme (the test :func:`theme_tokenize` applies)."""
+    return token != NUM_TOKEN and not _CJK_CHAR.match(token) and token not in THEME_STOPWORDS
 
 
 def default_min_topic_size(n_docs: int) -> int:
