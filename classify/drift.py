@@ -333,15 +333,22 @@ def describe_events(
     got = period_terms(model, texts, assigned, pidx, wanted) if wanted else {}
     overall = {t["id"]: set(t["terms"][:5]) for t in result["topics"]}
     col = {t: j for j, t in enumerate(index.terms_)}
-    lab = {lbl: index.terms_[j] for j, lbl in enumerate(index.labels_)}
+    # a row names its term by label and kind: a word and a lexicon name can share a label
+    # ("DeepSeek"), so the label alone does not say which column it is
+    key_of = {
+        (lbl, kind): t
+        for t, lbl, kind in zip(index.terms_, index.labels_, index.kinds_, strict=True)
+    }
     X = index.doc_term_.tocsc()
+    held_in: dict[tuple[str, int], np.ndarray] = {}
 
     def docs_of(term: str, i: int) -> np.ndarray:
-        j = col.get(term)
-        if j is None:
-            return np.zeros(0, dtype=np.int64)
-        d = X.indices[X.indptr[j] : X.indptr[j + 1]]
-        return d[pidx[d] == i]
+        """The records of period ``i`` holding ``term`` (computed once per term and period)."""
+        if (term, i) not in held_in:
+            j = col.get(term)
+            d = X.indices[X.indptr[j] : X.indptr[j + 1]] if j is not None else np.zeros(0, int)
+            held_in[term, i] = d[pidx[d] == i]
+        return held_in[term, i]
 
     for e in events:
         i, k = pos[e["period"]], e["topic"]
@@ -360,7 +367,7 @@ def describe_events(
         ]
         e["name"] = None
         for r in (r for r in rows if r["period"] == e["period"]):
-            held = docs_of(lab[r["term"]], i).tolist()
+            held = docs_of(key_of[r["term"], r["kind"]], i).tolist()
             inside = sum(1 for d in held if d in members)
             if inside >= min_count and (
                 inside >= NAMING_COVERAGE * size or inside >= NAMING_SHARE * len(held)
