@@ -29,6 +29,7 @@ from typing import IO, Any
 
 __all__ = [
     "records_from_lines",
+    "decode_line",
     "json_lines",
     "first_json",
     "MAX_TEXT_CHARS",
@@ -346,10 +347,15 @@ def _byte_lines(
             bline = bline.removeprefix(codecs.BOM_UTF8)
         if not bline.strip():
             continue
-        try:
-            yield n, bline.decode("utf-8" if enc == "utf-8-sig" else enc), None
-        except UnicodeDecodeError as e:
-            yield n, None, f"line is not valid {enc}: {e.reason} at byte {e.start}"
+        yield decode_line(n, bline, enc)
+
+
+def decode_line(n: int, bline: bytes, enc: str = "utf-8") -> tuple[int, str | None, str | None]:
+    """(line number, decoded line or None, error): one byte line as the JSONL readers see it."""
+    try:
+        return n, bline.decode("utf-8" if enc == "utf-8-sig" else enc), None
+    except UnicodeDecodeError as e:
+        return n, None, f"line is not valid {enc}: {e.reason} at byte {e.start}"
 
 
 def _text_lines(raw: IO[bytes]) -> Iterator[tuple[int, str | None, str | None]]:

@@ -33,7 +33,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from classify.io import article_from_obj, records_from_lines
+from classify.io import article_from_obj, decode_line, records_from_lines
 from classify.predictor import Predictor
 
 __all__ = [
@@ -197,12 +197,6 @@ def create_app(
                 recs = list(records_from_lines(batch, "request"))
                 return ("\n".join(p.encode_batch(recs)) + "\n").encode("utf-8")
 
-            def decoded(n: int, raw: bytes) -> tuple[int, str | None, str | None]:
-                try:
-                    return n, raw.decode("utf-8"), None
-                except UnicodeDecodeError as e:
-                    return n, None, f"line is not valid utf-8: {e.reason} at byte {e.start}"
-
             await send(
                 {
                     "type": "http.response.start",
@@ -225,7 +219,7 @@ def create_app(
                     elif len(raw) > max_body:
                         batch.append((n, None, f"line over the limit of {max_body} bytes"))
                     elif raw.strip():
-                        batch.append(decoded(n, raw))
+                        batch.append(decode_line(n, raw))
                 if len(buf) > max_body and not skipping:
                     n += 1
                     batch.append((n, None, f"line over the limit of {max_body} bytes"))
@@ -237,7 +231,7 @@ def create_app(
                     batch = []
                     await send({"type": "http.response.body", "body": data, "more_body": True})
             if buf.strip() and not skipping:
-                batch.append(decoded(n + 1, buf))
+                batch.append(decode_line(n + 1, buf))
             data = await run_in_threadpool(encode, batch) if batch else b""
             await send({"type": "http.response.body", "body": data, "more_body": False})
 

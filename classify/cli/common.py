@@ -31,6 +31,7 @@ __all__ = [
     "fail",
     "handles_errors",
     "write_json",
+    "write_report_json",
     "columns_of",
     "corpora_of",
     "sort_paths",
@@ -107,6 +108,12 @@ def write_json(doc: Any, target: str | None, what: str = "JSON", indent: int | N
     log(f"{what} written to {target}")
 
 
+def write_report_json(doc: Any, json_out: str | None, report: Path | None, what: str) -> None:
+    """The JSON of a command with a report: to ``--json``, or to stdout when neither is given."""
+    if json_out is not None or report is None:
+        write_json(doc, json_out, what)
+
+
 # ----------------------------------------------------------------------------- choices
 
 
@@ -143,6 +150,16 @@ class Reduction(StrEnum):
 JsonOpt = Annotated[
     str | None,
     typer.Option("--json", metavar="FILE", help="Write the result as JSON to FILE ('-' = stdout)."),
+]
+#: ``--json`` of the commands that also write an HTML report (``-o``): JSON goes to stdout
+#: unless a report is asked for, so a bare ``classify drift`` still prints its result.
+ReportJsonOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--json",
+        metavar="FILE",
+        help="Write the result as JSON to FILE ('-' = stdout). Default: stdout when no -o is given.",
+    ),
 ]
 SeedOpt = Annotated[
     int, typer.Option(help="Random seed: the same input and seed give the same result.")

@@ -21,6 +21,7 @@ from classify.cli.common import (
     Period,
     PeriodOpt,
     Reduction,
+    ReportJsonOpt,
     ReportOpt,
     SeedOpt,
     TitleOpt,
@@ -29,6 +30,7 @@ from classify.cli.common import (
     handles_errors,
     log,
     write_json,
+    write_report_json,
 )
 
 __all__ = ["app", "drift"]
@@ -208,14 +210,7 @@ def drift(
     ] = None,
     period: PeriodOpt = Period.month,
     out: ReportOpt = None,
-    json_out: Annotated[
-        str | None,
-        typer.Option(
-            "--json",
-            metavar="FILE",
-            help="Write the drift JSON to FILE ('-' = stdout). Default: stdout when no -o is given.",
-        ),
-    ] = None,
+    json_out: ReportJsonOpt = None,
     topic_model: Annotated[
         Path | None,
         typer.Option(
@@ -307,8 +302,7 @@ def drift(
             "warning: no record has a usable date, so there is nothing to track over time "
             "(give a 'date' column or field: ISO 8601 text, or a date/datetime type)"
         )
-    if json_out is not None or out is None:
-        write_json(result, json_out, "drift JSON")
+    write_report_json(result, json_out, out, "drift JSON")
     if out is not None:
         from classify.report import write_report
 

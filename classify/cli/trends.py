@@ -18,11 +18,12 @@ from classify.cli.common import (
     ModelOpt,
     Period,
     PeriodOpt,
+    ReportJsonOpt,
     ReportOpt,
     TitleOpt,
     fail,
     log,
-    write_json,
+    write_report_json,
 )
 
 __all__ = ["trends"]
@@ -36,14 +37,7 @@ def trends(
         ),
     ],
     period: PeriodOpt = Period.month,
-    json_out: Annotated[
-        str | None,
-        typer.Option(
-            "--json",
-            metavar="FILE",
-            help="Write the trends JSON to FILE ('-' = stdout). Default: stdout when no -o is given.",
-        ),
-    ] = None,
+    json_out: ReportJsonOpt = None,
     out: ReportOpt = None,
     model: ModelOpt = None,
     min_company: Annotated[
@@ -85,8 +79,7 @@ def trends(
     )
     if r["dated"] == 0:
         log("warning: no record has a usable date: nothing to put on a time axis")
-    if json_out is not None or out is None:
-        write_json(result, json_out, "trends JSON")
+    write_report_json(result, json_out, out, "trends JSON")
     if out is not None:
         from classify.trends_report import write_trends_report
 
