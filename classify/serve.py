@@ -302,8 +302,10 @@ def run(
     max_batch: int = MAX_BATCH,
     max_body: int = MAX_BODY,
     log_level: str = "warning",
+    holder: ModelHolder | None = None,
 ) -> None:
-    """Serve until interrupted (uvicorn; ``workers`` > 1 starts that many processes)."""
+    """Serve until interrupted (uvicorn; ``workers`` > 1 starts that many processes, each
+    loading the model; one worker serves ``holder`` when given, so nothing is loaded twice)."""
     import uvicorn
 
     cfg = {
@@ -324,7 +326,7 @@ def run(
             log_level=log_level,
         )
     else:
-        uvicorn.run(create_app(**cfg), host=host, port=port, log_level=log_level)
+        uvicorn.run(create_app(**cfg, holder=holder), host=host, port=port, log_level=log_level)
 
 
 _ARTICLE = {

@@ -52,10 +52,13 @@ def serve(
             f"classify serve needs the 'serve' extra: pip install 'classify[serve]' ({e})"
         ) from e
     from classify.predictor import Predictor
-    from classify.serve import run
+    from classify.serve import ModelHolder, run
 
-    Predictor.load(model)  # refuse an unusable bundle before binding the port
     topics_arg: bool | str = str(topic_model) if topic_model is not None else topics
+    # refuse an unusable bundle before binding the port; one worker serves this very load
+    holder = ModelHolder(model, topics_arg) if workers == 1 else None
+    if holder is None:
+        Predictor.load(model)  # the workers load their own
     log(
         f"serving {model or 'models/default'} on http://{host}:{port} "
         f"({workers} worker{'s' if workers > 1 else ''}{', token required' if token else ''}); "
@@ -74,4 +77,5 @@ def serve(
         token=token,
         max_batch=max_batch,
         max_body=max_body,
+        holder=holder,
     )
