@@ -157,10 +157,8 @@ def main() -> int:
         )
         singles = [json.dumps(r, ensure_ascii=False).encode() for r in recs]
         t = time.perf_counter()
-        lat, fail, _ = drive(
-            port, singles[: args.single] * (args.single // len(singles) + 1), args.clients
-        )
-        lat = lat[: args.single]
+        bodies = [singles[i % len(singles)] for i in range(args.single)]  # exactly --single
+        lat, fail, _ = drive(port, bodies, args.clients)
         report("POST /tag, 1 record", lat, fail, time.perf_counter() - t, 1)
         total_fail = fail
         batches = [
