@@ -15,7 +15,7 @@ replayed to 20,000 records. For each input, in separate processes (repeated, med
 Ratios are tag time / floor time (lower is better; the targets are en <= 1.5, zh <= 2.0,
 cold start <= 4). Peak RSS is the tag process's own VmHWM. Not a test: it prints figures.
 
-Usage: uv run python benchmarks/bench_tag.py [--quick] [--repeat N]
+Usage: uv run python benchmarks/bench_tag.py [--quick] [--repeat N] [--only en|zh]
 """
 
 from __future__ import annotations
@@ -129,16 +129,20 @@ def main() -> None:
     repeat = int(sys.argv[sys.argv.index("--repeat") + 1]) if "--repeat" in sys.argv else 3
     if quick:
         repeat = min(repeat, 2)
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
     tmp = Path(tempfile.mkdtemp(prefix="bench_tag-"))
     inputs = {"en": make_en(tmp / "en.jsonl", 2_000 if quick else 20_000)}
     if KR.exists():
         inputs["zh"] = head(KR, tmp / "zh.jsonl", 10_000 if quick else 10**9)
     else:
         print(f"(no {KR}: Chinese figures skipped)")
+    if only:
+        inputs = {k: v for k, v in inputs.items() if k == only}
     # As on a user's machine: Python caches bytecode (this sandbox sets PYTHONDONTWRITEBYTECODE,
     # which would recompile classify's own modules in every process); one warm-up run writes it.
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    run(tag_cmd(inputs["en"], tmp / "warm.jsonl", 1), env)
+    warm = next(iter(inputs.values()))
+    run(tag_cmd(warm, tmp / "warm.jsonl", 1), env)
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average {os.getloadavg()[0]:.2f}; "

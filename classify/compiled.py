@@ -58,12 +58,15 @@ LENGTH_BUCKETS = ("headline", "lead", "article")
 class Batch:
     """One tokenized batch: what scoring and ``--explain`` need, computed once.
 
-    ``chars`` is each article's length (title + text), for the length-aware sector decision.
+    ``chars`` is each article's length (title + text), for the length-aware sector decision;
+    ``coded`` (batches a compiled model tokenized) its :class:`TokenCodes` and the code of
+    every token, the articles' tokens laid end to end: only that model uses them.
     """
 
     tokens: list[list[str]]
     matches: list[list[tuple[str, str]]]
     chars: list[int] | None = None
+    coded: tuple[TokenCodes, np.ndarray] | None = None
 
     def subset(self, idx: Sequence[int]) -> Batch:
         chars = None if self.chars is None else [self.chars[i] for i in idx]
@@ -80,15 +83,46 @@ def tokenize_articles(
     lexicon: LexiconIndex,
     titles: Sequence[str | None],
     texts: Sequence[str],
+    codes: TokenCodes | None = None,
 ) -> Batch:
-    """Article tokens and lexicon matches of a batch: the one tokenizing step of every model."""
-    at = tokenizer.article_tokens
-    toks = [at(t, x) for t, x in zip(titles, texts, strict=True)]
-    match = lexicon.match
+    """Article tokens and lexicon matches of a batch: the one tokenizing step of every model.
+
+    With ``codes`` (a compiled model's look-up table) every token is looked up once, for the
+    vocabulary, the bigrams and the lexicon together.
+    """
+    toks = tokenizer.article_tokens_many(titles, texts)
     raws = [x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
-    return Batch(
-        toks, [match(t, raw) for t, raw in zip(toks, raws, strict=True)], [len(r) for r in raws]
-    )
+    chars = [len(r) for r in raws]
+    if codes is None:
+        return Batch(toks, lexicon.match_many(toks, raws), chars)
+    c = codes.encode(toks)
+    return Batch(toks, lexicon.match_many(toks, raws, codes.start[c]), chars, (codes, c))
+
+
+class TokenCodes:
+    """One integer code per token any part of a compiled model looks up, so a batch's tokens
+    are looked up in one dictionary once (it was three look-ups: vocabulary, bigram parts,
+    lexicon phrase starts); per code, numpy arrays give the vocabulary column (-1: none), the
+    bigram part (-1: none) and whether a lexicon phrase starts there. An unknown token gets
+    code -1, which indexes each array's last element: -1, -1, False.
+    """
+
+    def __init__(
+        self, vocab: dict[str, int], bigrams: BigramTable | None, lexicon: LexiconIndex
+    ) -> None:
+        parts = bigrams.parts if bigrams is not None else {}
+        names = list(
+            dict.fromkeys(chain((t for t in vocab if " " not in t), parts, lexicon.starts))
+        )
+        self.code = {t: i for i, t in enumerate(names)}
+        self.uni = np.array([vocab.get(t, -1) for t in names] + [-1], dtype=np.int64)
+        self.part = np.array([parts.get(t, -1) for t in names] + [-1], dtype=np.int64)
+        self.start = np.array([t in lexicon.starts for t in names] + [False], dtype=bool)
+
+    def encode(self, tokens: Sequence[Sequence[str]]) -> np.ndarray:
+        """The code of every token of a batch, articles end to end."""
+        n = sum(map(len, tokens))
+        return np.fromiter(map(self.code.get, chain.from_iterable(tokens), repeat(-1)), np.int64, n)
 
 
 # --------------------------------------------------------------------------- calibrated scoring
@@ -237,6 +271,15 @@ def _bigram_entries(
     if total < 2 or not len(table.keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     pid = np.fromiter(map(table.parts.get, flat, repeat(-1)), np.int64, total)
+    return _bigram_pairs(pid, rows, table)
+
+
+def _bigram_pairs(
+    pid: np.ndarray, rows: np.ndarray, table: BigramTable
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_bigram_entries` from the bigram part of every token (``pid``, -1: none)."""
+    if len(pid) < 2 or not len(table.keys):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
     a, b = pid[:-1], pid[1:]
     ok = (a >= 0) & (b >= 0) & (rows[:-1] == rows[1:])  # both known, same article
     key = a[ok] * table.k + b[ok]
@@ -252,13 +295,26 @@ def tfidf_matrix(
     idf: np.ndarray,
     ngram_max: int,
     bigrams: BigramTable | None = None,
+    coded: tuple[TokenCodes, np.ndarray] | None = None,
 ) -> sp.csr_matrix:
     """Sublinear-tf × idf, L2-normalised rows: the matrix of scikit-learn's fitted TfidfVectorizer.
 
     Vectorized over the batch: one flat look-up of every token, then numpy (bigrams through
-    ``bigrams``, a :class:`BigramTable` of ``vocab``, when given; else as strings).
+    ``bigrams``, a :class:`BigramTable` of ``vocab``, when given; else as strings). ``coded``
+    (a :class:`TokenCodes` of this vocabulary and ``bigrams``, and the batch's codes) stands
+    for that look-up.
     """
-    if ngram_max == 2 and bigrams is not None and bigrams.usable:
+    if coded is not None and (ngram_max == 1 or bigrams is not None and bigrams.usable):
+        table, codes = coded
+        lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+        rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lens)
+        ids = table.uni[codes]
+        keep = ids >= 0
+        r, c = rows[keep], ids[keep]
+        if ngram_max == 2 and bigrams is not None:
+            brow, bcol = _bigram_pairs(table.part[codes], rows, bigrams)
+            r, c = np.concatenate([r, brow]), np.concatenate([c, bcol])
+    elif ngram_max == 2 and bigrams is not None and bigrams.usable:
         lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         flat = list(chain.from_iterable(tokens))
         ids = np.fromiter(map(vocab.get, flat, repeat(-1)), np.int64, len(flat))
@@ -295,12 +351,13 @@ def feature_matrix(
     lexicon: LexiconIndex | None,
     lexicon_weight: float,
     bigrams: BigramTable | None = None,
+    coded: tuple[TokenCodes, np.ndarray] | None = None,
 ) -> sp.csr_matrix:
     """TF-IDF n-grams beside ``log1p(lexicon counts) * lexicon_weight`` (zeros without a lexicon).
 
     The one feature computation: training (``Featurizer.transform``) and prediction use it.
     """
-    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams)
+    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded)
     n = X.shape[0]
     if lexicon is not None and n:
         dense = lexicon.counts(batch.matches)
@@ -376,6 +433,7 @@ class CompiledClassifier:
         self._n_sec = n_sec
         self._feature_names: np.ndarray | None = None
         self._bigrams: BigramTable | None = None
+        self._codes: TokenCodes | None = None
 
     @property
     def n_features(self) -> int:
@@ -394,12 +452,23 @@ class CompiledClassifier:
 
     def tokenize(self, titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
         """Tokens and lexicon matches of a batch, with this model's own dictionary and lexicon."""
-        return tokenize_articles(self.tokenizer, self.lexicon, titles, texts)
+        return tokenize_articles(self.tokenizer, self.lexicon, titles, texts, self._token_codes())
+
+    def _token_codes(self) -> TokenCodes:
+        """The model's one token look-up table, built on first use (not at load)."""
+        if self._codes is None:
+            self._codes = TokenCodes(self.vocab, self._bigram_table(), self.lexicon)
+        return self._codes
+
+    def _bigram_table(self) -> BigramTable | None:
+        if self._bigrams is None and self.ngram_max == 2:
+            self._bigrams = BigramTable(self.vocab)
+        return self._bigrams
 
     def transform(self, batch: Batch) -> sp.csr_matrix:
         """Feature matrix: TF-IDF n-grams beside log-scaled lexicon counts."""
-        if self._bigrams is None and self.ngram_max == 2:
-            self._bigrams = BigramTable(self.vocab)  # built on first use, not at load
+        bigrams = self._bigram_table()
+        coded = batch.coded if batch.coded and batch.coded[0] is self._codes else None
         return feature_matrix(
             batch,
             self.vocab,
@@ -407,7 +476,8 @@ class CompiledClassifier:
             self.ngram_max,
             self.lexicon if self.use_lexicon else None,
             self.lexicon_weight,
-            self._bigrams,
+            bigrams,
+            coded,
         )
 
     def predict_proba_X(self, X) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import compress
+from itertools import chain, compress
 
 import numpy as np
 
@@ -125,6 +125,13 @@ class LexiconIndex:
             starts.setdefault(k[0], set()).add(len(k))
         #: first token -> phrase lengths, longest first
         self.starts = {t: tuple(sorted(v, reverse=True)) for t, v in starts.items()}
+        #: first token -> the second tokens of its longer phrases (most starts have none that
+        #: fit the next token, and then only the one-token phrase needs looking up)
+        nexts: dict[str, set[str]] = {}
+        for k in phrases:
+            if len(k) > 1:
+                nexts.setdefault(k[0], set()).add(k[1])
+        self._nexts = {t: frozenset(v) for t, v in nexts.items()}
         self.company_ids = frozenset(i for i, e in entities.items() if e["kind"] != "regulator")
         self._contrib = self._contributions()
 
@@ -215,16 +222,58 @@ class LexiconIndex:
         written (:attr:`conditions`); without it those names never match. ``phrases_out``, if
         given, receives the matched token phrase of each returned entry (for ``--explain``).
         """
+        starts = self.starts
+        at = list(compress(range(len(tokens)), map(starts.__contains__, tokens)))
+        return self._match_at(tokens, at, text, phrases_out)
+
+    def match_many(
+        self,
+        tokens: Sequence[Sequence[str]],
+        texts: Sequence[str],
+        starts_at: np.ndarray | None = None,
+    ) -> list[list[Match]]:
+        """``[self.match(t, x) for t, x in zip(tokens, texts)]``, candidates found per batch.
+
+        ``starts_at`` (optional) flags, over the batch's tokens laid end to end, those that
+        start a phrase (:attr:`starts`); a compiled model finds it with the look-up it does
+        for its vocabulary anyway. Records where no phrase starts cost nothing.
+        """
+        lens = np.fromiter(map(len, tokens), np.int64, len(tokens))
+        if starts_at is None:
+            flat = list(chain.from_iterable(tokens))
+            starts_at = np.fromiter(map(self.starts.__contains__, flat), bool, len(flat))
+        pos = np.flatnonzero(starts_at)
+        offsets = np.zeros(len(tokens) + 1, np.int64)
+        np.cumsum(lens, out=offsets[1:])
+        rec = np.searchsorted(offsets, pos, "right") - 1
+        local = (pos - offsets[rec]).tolist()
+        bounds = np.searchsorted(rec, np.arange(len(tokens) + 1)).tolist()
+        out: list[list[Match]] = [[] for _ in tokens]
+        match_at = self._match_at
+        for r in np.unique(rec).tolist():
+            out[r] = match_at(tokens[r], local[bounds[r] : bounds[r + 1]], texts[r], None)
+        return out
+
+    def _match_at(
+        self, tokens: Sequence[str], at: Sequence[int], text: str, phrases_out: list | None
+    ) -> list[Match]:
+        """:meth:`match` with the positions where a phrase starts (``at``, ascending) given."""
         starts, phrases, conditional = self.starts, self.phrases, self._conditional
-        lengths = list(map(starts.get, tokens))  # phrase lengths starting at each token, or None
+        nexts, none = self._nexts, frozenset()
         out: list[Match] = []
         where: list[int] = []  # token position of each entry in out (for the cue window)
         waiting: list[tuple[int, int, Match]] = []  # (slot in out, token position, entry)
         n, nxt = len(tokens), 0
-        for i in compress(range(n), lengths):
+        for i in at:
             if i < nxt:
                 continue
-            for L in lengths[i]:
+            lengths = starts[tokens[i]]  # phrase lengths starting here, longest first
+            # no longer phrase goes on with the next token: only the one-token phrase can fit
+            if i + 1 < n and tokens[i + 1] in nexts.get(tokens[i], none):
+                candidates = lengths
+            else:
+                candidates = (1,) if lengths[-1] == 1 else ()
+            for L in candidates:
                 if i + L <= n:
                     key = tuple(tokens[i : i + L])
                     hit = phrases.get(key)
