@@ -365,12 +365,16 @@ def _byte_lines(
     lines: Iterable[bytes], enc: str, first_line: int = 1
 ) -> Iterator[tuple[int, str | None, str | None]]:
     """Decode byte lines numbered from ``first_line``; blank (ASCII whitespace) lines are skipped."""
+    codec = "utf-8" if enc == "utf-8-sig" else enc
     for n, bline in enumerate(lines, first_line):
         if n == 1 and enc == "utf-8-sig":
             bline = bline.removeprefix(codecs.BOM_UTF8)
-        if not bline.strip():
+        if not bline or bline.isspace():
             continue
-        yield decode_line(n, bline, enc)
+        try:  # decode_line, inlined for the usual line
+            yield n, bline.decode(codec), None
+        except UnicodeDecodeError:
+            yield decode_line(n, bline, enc)
 
 
 def decode_line(n: int, bline: bytes, enc: str = "utf-8") -> tuple[int, str | None, str | None]:

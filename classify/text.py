@@ -663,18 +663,29 @@ class Tokenizer:
         s = normalize(joined) if not _nfkc_table()[1](joined) else _normalize_each(joined)
         pieces = _PIECES(s)
         runs = [p for p in pieces if p > "\x7f"]  # a CJK run starts above ASCII, the rest not
+        drop = _DROP
         if runs:
-            words = " ".join(self._segmenter()("\n".join(runs))).split(" \n ")
+            # the runs' words without stop words; a run of stop words only leaves an empty run
+            zh_stop = ZH_STOPWORDS
+            words = self._segmenter()("\n".join(runs))
+            words = " ".join([w for w in words if w not in zh_stop]).split("\n")
             nxt = iter(words).__next__
-            # each run becomes its words ("w1 w2"); a Latin word stays (or is fixed up)
+            # each run becomes its words ("w1 w2"); a Latin word stays, is fixed up or dropped
             pieces = [
-                nxt() if p > "\x7f" else p if p[0] > "9" and "'" not in p else _latin_word(p)
+                nxt()
+                if p > "\x7f"
+                else (p if p not in drop else "")
+                if p[0] > "9" and "'" not in p
+                else _latin_word(p)
                 for p in pieces
             ]
         else:
-            pieces = [p if p[0] > "9" and "'" not in p else _latin_word(p) for p in pieces]
-        drop = _DROP
-        return [[w for w in t.split() if w not in drop] for t in " ".join(pieces).split("\x00")]
+            pieces = [
+                (p if p not in drop else "") if p[0] > "9" and "'" not in p else _latin_word(p)
+                for p in pieces
+            ]
+        # spaces left by empty runs and dropped words are only more whitespace to split on
+        return [t.split() for t in " ".join(pieces).split("\x00")]
 
     def article_tokens(self, title: str | None, text: str) -> list[str]:
         """Token list of one article with the headline and the lead counted twice (LABELS.md)."""
@@ -707,14 +718,14 @@ class Tokenizer:
 
 
 def _latin_word(w: str) -> str:
-    """One Latin word as a token: the NUL separator kept, possessive 's dropped, a number
-    folded to ``#num`` (stop words are dropped afterwards, with the Chinese ones)."""
+    """One Latin word as a token ("" if dropped): the NUL separator kept, possessive 's
+    dropped, a number folded to ``#num``; the caller drops the stop words without an "'"."""
     if w == "\x00":
         return w
     if "'" in w:
         w = w.removesuffix("'s").strip("'")
-        if not w:
-            return w
+        if w in _EN_DROP:  # "" included
+            return ""
     return NUM_TOKEN if w[0] <= "9" and _NUM_RE.match(w) else w
 
 
