@@ -263,6 +263,7 @@ class LexiconIndex:
         out: list[Match] = []
         where: list[int] = []  # token position of each entry in out (for the cue window)
         waiting: list[tuple[int, int, Match]] = []  # (slot in out, token position, entry)
+        seen: dict = {}  # surface pattern -> found in text (see _admit)
         n, nxt = len(tokens), 0
         for i in at:
             if i < nxt:
@@ -278,7 +279,7 @@ class LexiconIndex:
                     key = tuple(tokens[i : i + L])
                     hit = phrases.get(key)
                     if hit and key in conditional:
-                        hit = self._admit(key, hit, text, len(out), i, waiting)
+                        hit = self._admit(key, hit, text, len(out), i, waiting, seen)
                     if not hit:
                         continue  # nothing here, or every entry refused: try a shorter phrase
                     out.extend(hit)
@@ -295,15 +296,32 @@ class LexiconIndex:
         return out
 
     def _admit(
-        self, key: tuple[str, ...], hit: list[Match], text: str, slot: int, i: int, waiting: list
+        self,
+        key: tuple[str, ...],
+        hit: list[Match],
+        text: str,
+        slot: int,
+        i: int,
+        waiting: list,
+        seen: dict,
     ) -> list[Match]:
         """The entries of a conditional phrase that stand here: an alternative whose surface is
-        found admits it; one that also needs a cue admits it provisionally (``waiting``)."""
+        found admits it; one that also needs a cue admits it provisionally (``waiting``).
+        ``seen`` remembers, for this text, whether each surface pattern occurs in it (a common
+        word such as *government* would otherwise search a long article once per occurrence)."""
         admitted: list[Match] = []
         for entry in hit:
             alts = self._alternatives.get((key, entry))
             if alts is not None:
-                found = [cue for pat, cue in alts if pat is None or pat.search(text)]
+                found = []
+                for pat, cue in alts:
+                    if pat is not None:
+                        there = seen.get(pat)
+                        if there is None:
+                            there = seen[pat] = pat.search(text) is not None
+                        if not there:
+                            continue
+                    found.append(cue)
                 if not found:
                     continue
                 if all(found):  # every alternative found still needs a cue

@@ -493,14 +493,24 @@ def nfkc(text: str) -> str:
     NFKC was the costliest step of tokenizing Chinese (more than segmenting). For a text
     without combining marks, composition partners or characters beyond the BMP, NFKC is a
     per-character mapping, done by ``str.translate`` with the mapping of every BMP character
-    that NFKC changes (built on first use from this Python's ``unicodedata``); other texts
-    take ``unicodedata.normalize``. Equality is tested on every BMP character, on mixed
+    that NFKC changes (built on first use from this Python's ``unicodedata``); other texts,
+    and long mostly-Latin ones (where its quick check is faster), take
+    ``unicodedata.normalize``. Equality is tested on every BMP character, on mixed
     random text and on the corpora.
     """
     table, unsafe = _nfkc_table()
-    if unsafe(text):
+    if unsafe(text) or _mostly_latin(text):
         return unicodedata.normalize("NFKC", text)
     return text.translate(table)
+
+
+def _mostly_latin(text: str) -> bool:
+    """Whether the start of a long text is mostly one-byte characters: there unicodedata's
+    quick check beats the table (3x on English articles); on Chinese the table is faster."""
+    if len(text) < 2000:
+        return False
+    head = text[:2000]
+    return len(head.encode("utf-8", "surrogatepass")) < 2400
 
 
 #: The table for this Python's Unicode version, shipped so no process spends ~60 ms building it.
