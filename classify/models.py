@@ -71,7 +71,7 @@ CANDIDATES: dict[str, dict] = {
         "ngram_max": 2,
         "use_lexicon": True,
         "lexicon_weight": 1.0,
-        "C": 8.0,
+        "C": 16.0,
         "tone_lexicon_scale": _TONE_SCALE,
     },
     # the same without domain knowledge: what the labels alone teach
@@ -121,7 +121,12 @@ def _lr(C: float, seed: int, multinomial: bool = False) -> LogisticRegression:
 def _calibrated(
     C: float, seed: int, y: np.ndarray, multinomial: bool = False
 ) -> CalibratedClassifierCV:
-    """Sigmoid calibration with as many folds as the rarest class allows (2..3)."""
+    """Sigmoid calibration with as many folds as the rarest class allows (2..3).
+
+    ``ensemble=False``: the folds only produce the calibration data (out-of-fold decisions);
+    the model itself is then fitted once on all the data, not averaged over models that each
+    saw 2/3 of it (CV: English sector macro-F1 and tone macro-F1 up 0.015-0.03).
+    """
     counts = (
         np.bincount(np.asarray(y, dtype=int))
         if not multinomial
@@ -132,6 +137,7 @@ def _calibrated(
         _lr(C, seed, multinomial),
         method="sigmoid",
         cv=StratifiedKFold(cv, shuffle=True, random_state=seed),
+        ensemble=False,
     )
 
 
