@@ -124,3 +124,21 @@ def test_cli_reads_tagged_files_as_they_are_and_tags_others(tmp_path: Path) -> N
     assert doc["periods"][0]["sectors"]["ecommerce"] > 0
     assert runner.invoke(app, ["trends", str(raw), "--period", "week"]).exit_code == 2
     assert runner.invoke(app, ["trends", str(tmp_path / "none.jsonl")]).exit_code == 2
+
+
+def test_cli_refuses_outputs_that_would_overwrite(tmp_path: Path) -> None:
+    tagged = tmp_path / "tagged.jsonl"
+    tagged.write_text("".join(json.dumps(t) + "\n" for t in TAGS), encoding="utf-8")
+    before = tagged.read_bytes()
+    same = tmp_path / "r.html"
+    for args in (
+        ["--json", str(same), "-o", str(same)],  # the JSON and the page would be one file
+        ["-o", str(tagged)],  # the page over the input
+        ["--json", str(tagged)],
+    ):
+        r = runner.invoke(app, ["trends", str(tagged), *args])
+        assert r.exit_code == 2, (args, r.output)
+    assert "same file" in runner.invoke(
+        app, ["trends", str(tagged), "--json", str(same), "-o", str(same)]
+    ).output
+    assert tagged.read_bytes() == before and not same.exists()

@@ -114,6 +114,18 @@ def write_report_json(doc: Any, json_out: str | None, report: Path | None, what:
         write_json(doc, json_out, what)
 
 
+def check_report_outputs(json_out: str | None, report: Path | None, inputs: list[str]) -> None:
+    """Refuse (exit 2) a report command whose ``--json`` or ``-o`` is one of its inputs, or
+    whose ``--json`` and ``-o`` name the same file (one would overwrite the other)."""
+    from classify.io import same_file
+
+    for target in (json_out, report):
+        if target is not None and target != "-" and same_file(target, inputs):
+            raise fail(f"the output {target} is one of the inputs: write it elsewhere")
+    if json_out not in (None, "-") and report is not None and same_file(json_out, [report]):
+        raise fail("--json and -o name the same file")
+
+
 # ----------------------------------------------------------------------------- choices
 
 

@@ -26,6 +26,7 @@ from classify.cli.common import (
     SeedOpt,
     TitleOpt,
     TopicModelOpt,
+    check_report_outputs,
     fail,
     handles_errors,
     log,
@@ -254,15 +255,10 @@ def drift(
     """
     from classify import paths
     from classify.drift import run_drift, summary_lines
-    from classify.io import same_file
 
     if prior <= 0:
         raise fail("--prior must be positive")
-    for target in (json_out, out):
-        if target is not None and same_file(target, inputs or []):
-            raise fail(f"the output {target} is one of the inputs: write it elsewhere")
-    if json_out is not None and out is not None and same_file(json_out, [out]):
-        raise fail("--json and -o name the same file")
+    check_report_outputs(json_out, out, inputs or [])
     records, bad, src = _read_inputs(inputs)
     tm = None
     if topic_model is not None:

@@ -21,6 +21,7 @@ from classify.cli.common import (
     ReportJsonOpt,
     ReportOpt,
     TitleOpt,
+    check_report_outputs,
     fail,
     log,
     write_report_json,
@@ -51,14 +52,11 @@ def trends(
     Example: classify trends ../shared/corpora/toutiao_hot_chinatech.jsonl --period quarter --json t.json -o t.html
     Example: classify tag feed.jsonl -o tagged.jsonl && classify trends tagged.jsonl --period year
     """
-    from classify.io import same_file
     from classify.predictor import Predictor
     from classify.trends import is_tagged_file, tags_of
     from classify.trends import trends as aggregate
 
-    for target in (json_out, out):
-        if target is not None and target != "-" and same_file(target, inputs):
-            raise fail(f"the output {target} is one of the inputs: write it elsewhere")
+    check_report_outputs(json_out, out, inputs)
     for i in inputs:
         if i != "-" and not Path(i).exists():
             raise fail(f"input not found: {i}")
