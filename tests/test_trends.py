@@ -138,7 +138,8 @@ def test_cli_refuses_outputs_that_would_overwrite(tmp_path: Path) -> None:
     ):
         r = runner.invoke(app, ["trends", str(tagged), *args])
         assert r.exit_code == 2, (args, r.output)
-    assert "same file" in runner.invoke(
-        app, ["trends", str(tagged), "--json", str(same), "-o", str(same)]
-    ).output
+    assert (
+        "same file"
+        in runner.invoke(app, ["trends", str(tagged), "--json", str(same), "-o", str(same)]).output
+    )
     assert tagged.read_bytes() == before and not same.exists()
