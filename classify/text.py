@@ -49,8 +49,6 @@ NUM_TOKEN = "#num"
 
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _LATIN_RE = re.compile(r"[a-z0-9]+(?:[.\-&'][a-z0-9]+)*")
-_CJK_SPLIT = re.compile(rf"([{_CJK}]+)").split
-_HAS_LATIN = re.compile(r"[a-z0-9]").search
 _NUM_RE = re.compile(r"^\d+(?:[.,]\d+)*$")
 #: A batch's pieces in order: a CJK run, a Latin word, or the NUL that separates two texts.
 _PIECES = re.compile(rf"[{_CJK}]+|\x00|[a-z0-9]+(?:[.\-&'][a-z0-9]+)*").findall
@@ -472,11 +470,9 @@ EN_STOPWORDS = _SKLEARN_STOP_WORDS | {
     "could",
     "like",
 }
-#: Segmenter output dropped when a text has no Latin words: stop words and the run separator.
-_ZH_DROP = ZH_STOPWORDS | {"\n"}
 #: Latin words that never become tokens: stop words and single letters.
 _EN_DROP = EN_STOPWORDS | frozenset(ascii_lowercase) | {""}
-#: Every token dropped by a batch (:meth:`Tokenizer.tokenize_many`): the two sets are disjoint.
+#: Every token dropped (:meth:`Tokenizer.tokenize_many`): the two sets are disjoint.
 _DROP = ZH_STOPWORDS | _EN_DROP
 
 
@@ -588,18 +584,6 @@ def _ranges(codes: list[int]) -> list[tuple[int, int]]:
     return out
 
 
-def _latin(words: list[str]) -> list[str]:
-    """Token list of Latin words (already matched by the word pattern), in order.
-
-    Possessive 's dropped; numbers folded to ``#num``; stop words and single letters removed.
-    A word starts with [a-z0-9], so ``w[0] > "9"`` means "starts with a letter" (never a number).
-    """
-    words = [w.removesuffix("'s").strip("'") if "'" in w else w for w in words]
-    return [
-        w if w[0] > "9" or not _NUM_RE.match(w) else NUM_TOKEN for w in words if w not in _EN_DROP
-    ]
-
-
 def dropped_words(text: str) -> list[str]:
     """The Latin words of ``text`` that tokenizing drops (stop words, single letters).
 
@@ -632,46 +616,28 @@ class Tokenizer:
         """Tokens of English, Chinese or mixed text: jieba words for CJK runs, words for Latin runs.
 
         Lower-cased; numbers folded to ``#num`` (so a model cannot key on years or amounts);
-        possessive 's dropped; stop words removed.
+        possessive 's dropped; stop words removed. (:meth:`tokenize_many` of one text.)
         """
-        s = normalize(text)
-        if s.isascii():
-            return _latin(_LATIN_RE.findall(s))
-        parts = _CJK_SPLIT(s)  # [latin, cjk, latin, cjk, ..., latin]
-        if len(parts) == 1:  # no Chinese (e.g. curly quotes): no segmenter needed
-            return _latin(_LATIN_RE.findall(s))
-        # One segmenter call for all CJK runs: jieba cuts blocks separated by whitespace
-        # independently, so "\n"-joined runs are cut exactly as run by run (tested).
-        words = self._segmenter()("\n".join(parts[1::2]))
-        if not _HAS_LATIN(s):  # Chinese with punctuation only: the runs' words, in order
-            return [w for w in words if w not in _ZH_DROP]
-        runs = " ".join(words).split(" \n ")
-        zh_stop = ZH_STOPWORDS
-        out = _latin(_LATIN_RE.findall(parts[0])) if parts[0] else []
-        for k, run in enumerate(runs):
-            out.extend([w for w in run.split(" ") if w not in zh_stop])
-            latin = parts[2 * k + 2]
-            if latin:
-                out.extend(_latin(_LATIN_RE.findall(latin)))
-        return out
+        return self.tokenize_many([text])[0]
 
     def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
-        """``[self.tokenize(t) for t in texts]``, with the per-text Python work done per batch.
+        """:meth:`tokenize` of each text, with the per-text Python work done per batch.
 
         The texts are joined with NUL (which no normalisation step changes or joins with a
-        neighbour, and no token holds), normalised in one pass, cut into pieces (CJK runs,
-        Latin words, separators) by one regex and every CJK run of the batch segmented by one
-        segmenter call ("\n"-joined runs are cut exactly as run by run). Texts holding a NUL
-        take :meth:`tokenize`. Equality with :meth:`tokenize` is tested on the corpora and on
-        generated text.
+        neighbour, and no token holds; a NUL inside a text separates words as a space does, so
+        it becomes one), normalised in one pass, cut into pieces (CJK runs, Latin words,
+        separators) by one regex, and every CJK run of the batch segmented by one segmenter
+        call: jieba cuts blocks separated by whitespace independently, so "\n"-joined runs are
+        cut exactly as run by run. A batch equals its texts tokenized one by one (tested on
+        the corpora and on generated text); one text equals an independent reference loop.
         """
-        if len(texts) < 2:
-            return [self.tokenize(t) for t in texts]
+        if not texts:
+            return []
         joined = "\x00".join(texts)
         if joined.count("\x00") != len(texts) - 1:
-            return [self.tokenize(t) for t in texts]
-        s = normalize(joined) if not _nfkc_table()[1](joined) else _normalize_each(joined)
-        pieces = _PIECES(s)
+            joined = "\x00".join(t.replace("\x00", " ") for t in texts)
+        many_unsafe = len(texts) > 1 and _nfkc_table()[1](joined)  # then NFKC text by text
+        pieces = _PIECES(_normalize_each(joined) if many_unsafe else normalize(joined))
         runs = [p for p in pieces if p > "\x7f"]  # a CJK run starts above ASCII, the rest not
         drop = _DROP
         if runs:
