@@ -262,22 +262,11 @@ class BigramTable:
         self.parts, self.k, self.keys, self.cols = parts, k, keys[order], cols[order]
 
 
-def _bigram_entries(
-    flat: list[str], rows: np.ndarray, table: BigramTable
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every in-vocabulary bigram of the batch (``flat``: all its tokens,
-    ``rows``: the article of each)."""
-    total = len(flat)
-    if total < 2 or not len(table.keys):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    pid = np.fromiter(map(table.parts.get, flat, repeat(-1)), np.int64, total)
-    return _bigram_pairs(pid, rows, table)
-
-
 def _bigram_pairs(
     pid: np.ndarray, rows: np.ndarray, table: BigramTable
 ) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`_bigram_entries` from the bigram part of every token (``pid``, -1: none)."""
+    """(row, column) of every in-vocabulary bigram of the batch, from the bigram part of every
+    token (``pid``, -1: none; the batch's tokens end to end) and the article of each (``rows``)."""
     if len(pid) < 2 or not len(table.keys):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     a, b = pid[:-1], pid[1:]
@@ -304,27 +293,29 @@ def tfidf_matrix(
     (a :class:`TokenCodes` of this vocabulary and ``bigrams``, and the batch's codes) stands
     for that look-up.
     """
-    if coded is not None and (ngram_max == 1 or bigrams is not None and bigrams.usable):
-        table, codes = coded
+    pairs = ngram_max == 2 and bigrams is not None and bigrams.usable
+    if ngram_max == 1 or pairs:  # every n-gram is a token or a pair of tokens: look tokens up
+        if coded is not None:
+            table, codes = coded
+            ids = table.uni[codes]
+            pid = table.part[codes] if pairs else None
+        else:
+            flat = list(chain.from_iterable(tokens))
+            ids = np.fromiter(map(vocab.get, flat, repeat(-1)), np.int64, len(flat))
+            pid = (
+                np.fromiter(map(bigrams.parts.get, flat, repeat(-1)), np.int64, len(flat))
+                if pairs
+                else None
+            )
         lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
         rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lens)
-        ids = table.uni[codes]
         keep = ids >= 0
         r, c = rows[keep], ids[keep]
-        if ngram_max == 2 and bigrams is not None:
-            brow, bcol = _bigram_pairs(table.part[codes], rows, bigrams)
+        if pid is not None:
+            brow, bcol = _bigram_pairs(pid, rows, bigrams)
             r, c = np.concatenate([r, brow]), np.concatenate([c, bcol])
-    elif ngram_max == 2 and bigrams is not None and bigrams.usable:
-        lens = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
-        flat = list(chain.from_iterable(tokens))
-        ids = np.fromiter(map(vocab.get, flat, repeat(-1)), np.int64, len(flat))
-        keep = ids >= 0
-        rows = np.repeat(np.arange(len(tokens), dtype=np.int64), lens)
-        brow, bcol = _bigram_entries(flat, rows, bigrams)
-        r = np.concatenate([rows[keep], brow])
-        c = np.concatenate([ids[keep], bcol])
-    else:
-        grams = tokens if ngram_max == 1 else [ngrams(t, ngram_max) for t in tokens]
+    else:  # longer n-grams, or a vocabulary the bigram table cannot hold: n-grams as strings
+        grams = [ngrams(t, ngram_max) for t in tokens]
         lens = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
         total = int(lens.sum())
         ids = np.fromiter(map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, total)
