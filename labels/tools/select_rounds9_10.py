@@ -1,0 +1,87 @@
+"""Select the items of labelling rounds 9 and 10 (selection only, never labels).
+
+- round 9: 240 uniform random Chinese headlines (36Kr + Toutiao), then 60 Chinese and 60
+  English items nominated by easing keyword queries (approvals, licences, subsidies, support,
+  relaxations) — easing was still the weakest tone in CV (F1 0.52);
+- round 10 (after round 9 was labelled): 300 uniform random Chinese headlines and 200 uniform
+  random English feed items, so CV is measured on items like a real feed's.
+
+Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
+excluded, so the output depends on the label files present when it ran: the ``selected`` field
+of each label (``round9:zh:random``...) is the record of what was chosen. Keywords only
+nominate; every label comes from reading the item. Items were handed to annotators as batches
+of id, date, title and text only, with 6 items of another batch for the blind re-label.
+
+Usage: python labels/tools/select_rounds9_10.py 9|10 ../shared/corpora labels/ OUT.jsonl
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import random
+import re
+import sys
+from pathlib import Path
+
+SEED = 20261202
+ZH_EASING = re.compile(
+    r"获批|批准|版号|放宽|松绑|支持|鼓励|补贴|扶持|试点|减免|优惠政策|恢复|解禁|利好|提振|国补|以旧换新"
+)
+EN_EASING = re.compile(
+    r"approv|lift(s|ed)? (the |a )?(ban|restriction)|eas(e|es|ed|ing) (rules|restrictions|curbs)"
+    r"|subsid|support for|relax|licen[cs]e (granted|approved)|pilot zone|incentive"
+    r"|tax (cut|break|relief)|green light|reprieve|resum",
+    re.I,
+)
+
+
+def labelled_ids(labels: Path) -> set[str]:
+    out = set()
+    for p in [
+        *glob.glob(f"{labels}/*.jsonl"),
+        *glob.glob(f"{labels}/eval/*.jsonl"),
+        *glob.glob(f"{labels}/agreement/*.jsonl"),
+    ]:
+        for line in open(p, encoding="utf-8"):
+            if line.strip():
+                out.add(json.loads(line)["id"])
+    return out
+
+
+def load(corpora: Path, name: str) -> list[dict]:
+    return [json.loads(line) for line in open(corpora / f"{name}.jsonl", encoding="utf-8")]
+
+
+def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
+    known = labelled_ids(labels)
+    zh = [
+        r
+        for r in load(corpora, "36kr_hotlist") + load(corpora, "toutiao_hot_chinatech")
+        if r["id"] not in known and r.get("text")
+    ]
+    en = [r for r in load(corpora, "rss_en") if r["id"] not in known]
+    rng = random.Random(SEED + round_no)
+    if round_no == 9:
+        rand = rng.sample(zh, 240)
+        taken = {r["id"] for r in rand}
+        zt = [r for r in zh if r["id"] not in taken and ZH_EASING.search(r["text"])]
+        et = [r for r in en if EN_EASING.search((r.get("title") or "") + " " + r["text"])]
+        sel = {r["id"]: "round9:zh:random" for r in rand}
+        sel |= {r["id"]: "round9:zh:easing-query" for r in rng.sample(zt, 60)}
+        sel |= {r["id"]: "round9:en:easing-query" for r in rng.sample(et, 60)}
+        return sel
+    if round_no == 10:
+        sel = {r["id"]: "round10:zh:random" for r in rng.sample(zh, 300)}
+        sel |= {r["id"]: "round10:en:random" for r in rng.sample(en, 200)}
+        return sel
+    raise SystemExit(f"unknown round {round_no}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 5:
+        raise SystemExit(__doc__)
+    chosen = select(int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
+    with open(sys.argv[4], "w", encoding="utf-8") as f:
+        for i, why in chosen.items():
+            f.write(json.dumps({"id": i, "selected": why}) + "\n")
