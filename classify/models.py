@@ -313,6 +313,11 @@ def _stack_binary(models: list[CalibratedClassifierCV]) -> tuple[StackedSigmoid,
 WEIGHT_GRID = (1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
 
 
+def _is_binary(est: LogisticRegression) -> bool:
+    """A model fitted on two classes has one decision function (``coef_`` has one row)."""
+    return len(est.classes_) == 2 and est.coef_.shape[0] == 1
+
+
 class ToneModel(ClassifierMixin, BaseEstimator):
     """Class-weighted multinomial logistic regression, sigmoid-calibrated.
 
@@ -336,10 +341,15 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         y = np.asarray(y, dtype=int)
         self.model_, self.present_ = self._fit(X, y)
         coef = np.zeros((len(self.labels), X.shape[1]))
+        n_folds = len(self.model_.calibrated_classifiers_)
         for c in self.model_.calibrated_classifiers_:
             est = c.estimator
+            if _is_binary(est):  # one decision: for classes_[1], against classes_[0]
+                coef[int(est.classes_[1])] += est.coef_[0] / n_folds
+                coef[int(est.classes_[0])] -= est.coef_[0] / n_folds
+                continue
             for k, cls in enumerate(est.classes_):
-                coef[int(cls)] += est.coef_[k] / len(self.model_.calibrated_classifiers_)
+                coef[int(cls)] += est.coef_[k] / n_folds
         self.coef_ = coef
         self.weights_ = self._tune_weights(X, y) if self.tune else np.ones(len(self.labels))
         self.n_features_in_ = X.shape[1]
@@ -398,12 +408,19 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         for c in self.model_.calibrated_classifiers_:
             est = c.estimator
             idx = []
-            for k in range(len(est.classes_)):
+            if _is_binary(est):
+                # two tones: scikit-learn calibrates the one decision into P(classes_[1]) and
+                # sets P(classes_[0]) = 1 - that, which is the same sigmoid with -a, -b
+                cal = c.calibrators[0]
+                columns = [(0, -cal.a_, -cal.b_), (0, cal.a_, cal.b_)]
+            else:
+                columns = [(k, cal.a_, cal.b_) for k, cal in enumerate(c.calibrators)]
+            for k, a_k, b_k in columns:
                 idx.append(len(cols_w))
                 cols_w.append(est.coef_[k])
                 cols_b.append(est.intercept_[k])
-                a.append(c.calibrators[k].a_)
-                bb.append(c.calibrators[k].b_)
+                a.append(a_k)
+                bb.append(b_k)
             # positions of this fold's classes among the model's classes
             pos = np.searchsorted(self.model_.classes_, est.classes_)
             self.folds_.append((idx, pos))

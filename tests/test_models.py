@@ -144,3 +144,22 @@ def test_policy_words_in_the_body_reach_the_tone_model() -> None:
         ]
     )
     assert zh_policy.tone_scores["tightening"] > zh_plain.tone_scores["tightening"] + 0.2
+
+
+def test_a_tone_model_on_two_tones_equals_scikit_learn() -> None:
+    """Labels with only two tones (a user's own set: none and tightening) train, and the
+    stacked scorer gives scikit-learn's calibrated probabilities (one decision, P0 = 1 - P1)."""
+    from classify.models import ToneModel
+
+    rng = np.random.default_rng(1)
+    t, none = TONES.index("tightening"), TONES.index("none")
+    y = np.where(rng.random(120) < 0.3, t, none)
+    X = sp.csr_matrix(np.column_stack([(y == t) + rng.normal(0, 0.7, 120), rng.random(120)]))
+    m = ToneModel(C=1.0).fit(X, y)
+    P = m.predict_proba(X)
+    ref = np.zeros_like(P)
+    ref[:, m.present_] = m.model_.predict_proba(X)
+    assert np.abs(P - ref).max() < 1e-9
+    assert P[:, [TONES.index("easing"), TONES.index("neutral")]].max() == 0.0
+    assert set(m.predict(X).tolist()) <= {t, none}
+    assert m.coef_[t, 0] > 0 > m.coef_[none, 0]  # the signal column pushes tightening
