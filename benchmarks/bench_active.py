@@ -77,13 +77,14 @@ def main() -> None:
                 if strategy == "random":
                     new = rng.choice(pool, size=args.step, replace=False).tolist()
                 else:
-                    Ps, Pt, X = clf.compiled_.predict_batch(batch.subset(pool))
+                    sub = batch.subset(pool)
+                    Ps, Pt, X = clf.compiled_.predict_batch(sub)
                     picks, _ = select(
                         Ps,
                         Pt,
                         X,
                         clf.compiled_.thresholds,
-                        clf.compiled_.tone_weights,
+                        clf.compiled_.row_tone_weights(sub.zh, len(pool)),
                         args.step,
                         strategy,
                         seed,

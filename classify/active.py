@@ -122,10 +122,11 @@ def suggest(
     clf = predictor.classifier  # the compiled model
     batch = clf.tokenize([a.title for a in pool], [a.text for a in pool])
     Ps, Pt, X = clf.predict_batch(batch)
-    picks, u = select(Ps, Pt, X, clf.thresholds, clf.tone_weights, n, strategy, seed)
+    tone_w = clf.row_tone_weights(batch.zh, len(pool))
+    picks, u = select(Ps, Pt, X, clf.thresholds, tone_w, n, strategy, seed)
     out = []
     D = clf.decide_sectors(Ps, batch.chars)
-    T = clf.decide_tone(Pt)
+    T = clf.decide_tone(Pt, batch.zh)
     for rank, (i, why) in enumerate(picks, 1):
         a = pool[i]
         top_s = np.argsort(-Ps[i])[:5]

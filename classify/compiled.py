@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
 from classify.schema import SECTORS
-from classify.text import Tokenizer, ngrams
+from classify.text import Tokenizer, is_chinese, ngrams
 
 __all__ = [
     "ARRAYS_FILE",
@@ -41,6 +41,7 @@ __all__ = [
     "decide_sectors",
     "finish_sectors",
     "decide_tone",
+    "tone_row_weights",
 ]
 
 ARRAYS_FILE = "model.npz"
@@ -60,17 +61,21 @@ class Batch:
 
     ``chars`` is each article's length (title + text), for the length-aware sector decision;
     ``coded`` (batches a compiled model tokenized) its :class:`TokenCodes` and the code of
-    every token, the articles' tokens laid end to end: only that model uses them.
+    every token, the articles' tokens laid end to end: only that model uses them; ``zh``
+    whether each article is Chinese (:func:`~classify.text.is_chinese`), for the tone
+    decision's per-language weights.
     """
 
     tokens: list[list[str]]
     matches: list[list[tuple[str, str]]]
     chars: list[int] | None = None
     coded: tuple[TokenCodes, np.ndarray] | None = None
+    zh: list[bool] | None = None
 
     def subset(self, idx: Sequence[int]) -> Batch:
         chars = None if self.chars is None else [self.chars[i] for i in idx]
-        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx], chars)
+        zh = None if self.zh is None else [self.zh[i] for i in idx]
+        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx], chars, zh=zh)
 
 
 def length_bucket(chars: Sequence[int] | np.ndarray) -> np.ndarray:
@@ -93,10 +98,11 @@ def tokenize_articles(
     toks = tokenizer.article_tokens_many(titles, texts)
     raws = [x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
     chars = [len(r) for r in raws]
+    zh = list(map(is_chinese, raws))
     if codes is None:
-        return Batch(toks, lexicon.match_many(toks, raws), chars)
+        return Batch(toks, lexicon.match_many(toks, raws), chars, zh=zh)
     c = codes.encode(toks)
-    return Batch(toks, lexicon.match_many(toks, raws, codes.start[c]), chars, (codes, c))
+    return Batch(toks, lexicon.match_many(toks, raws, codes.start[c]), chars, (codes, c), zh)
 
 
 class TokenCodes:
@@ -228,10 +234,32 @@ def finish_sectors(
     return D
 
 
-def decide_tone(P: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
-    """Tone index per row: argmax of the tuned-weight probabilities."""
-    w = weights if weights is not None else np.ones(P.shape[1])
-    return (P * w).argmax(axis=1)
+def tone_row_weights(
+    weights: np.ndarray | None, zh: Sequence[bool] | None, n_tones: int
+) -> np.ndarray:
+    """The tone decision weights, broadcastable against a batch's probabilities.
+
+    ``weights`` is one row for every article (models before per-language weights) or two,
+    English then Chinese, picked per article by ``zh``: the two feeds carry a tone at very
+    different rates (about a third of English feed items, a few percent of Chinese
+    headlines), so one set of weights tuned on both over-flags one language. Without ``zh``
+    an article counts as English.
+    """
+    if weights is None:
+        return np.ones(n_tones)
+    w = np.asarray(weights, dtype=np.float64)
+    if w.ndim == 1:
+        return w
+    if zh is None:
+        return w[0]
+    return w[np.asarray(zh, dtype=np.intp)]
+
+
+def decide_tone(
+    P: np.ndarray, weights: np.ndarray | None, zh: Sequence[bool] | None = None
+) -> np.ndarray:
+    """Tone index per row: argmax of the tuned-weight probabilities (per language, if tuned so)."""
+    return (P * tone_row_weights(weights, zh, P.shape[1])).argmax(axis=1)
 
 
 # --------------------------------------------------------------------------- features
@@ -499,8 +527,14 @@ class CompiledClassifier:
             Ps, self.thresholds, self.sector_labels, self.sector_ratio, chars, self.at_least_one
         )
 
-    def decide_tone(self, Pt: np.ndarray) -> np.ndarray:
-        return decide_tone(Pt, self.tone_weights)
+    def decide_tone(self, Pt: np.ndarray, zh: Sequence[bool] | None = None) -> np.ndarray:
+        """Tone index per row; ``zh`` (``Batch.zh``) picks per-language weights where tuned."""
+        return decide_tone(Pt, self.tone_weights, zh)
+
+    def row_tone_weights(self, zh: Sequence[bool] | None, n: int) -> np.ndarray:
+        """(n, tones) decision weights of n articles (``zh`` per article, or None: English)."""
+        w = tone_row_weights(self.tone_weights, zh, len(self.tone_labels))
+        return np.broadcast_to(w, (n, len(self.tone_labels)))
 
     def explain(
         self,

@@ -188,7 +188,7 @@ class Predictor:
             Pt,
             X,
             sectors=[flat[a:b] for a, b in zip([0, *ends], ends, strict=False)],
-            tone=clf.decide_tone(Pt).tolist(),
+            tone=clf.decide_tone(Pt, batch.zh).tolist(),
             tone_index=np.round(Pt[:, _E] - Pt[:, _T], 4).tolist(),
         )
 

@@ -34,6 +34,7 @@ __all__ = [
     "NFKC_DATA",
     "write_nfkc_data",
     "dropped_words",
+    "is_chinese",
     "Tokenizer",
     "default_tokenizer",
     "tokenize",
@@ -582,6 +583,21 @@ def _ranges(codes: list[int]) -> list[tuple[int, int]]:
         else:
             out.append((c, c))
     return out
+
+
+_NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")
+
+
+def is_chinese(text: str) -> bool:
+    """Whether a text is reported and decided as Chinese: Han characters are more than 20% of
+    its first 2,000 characters, spaces not counted (a mixed headline with a few English names
+    is Chinese; an English article quoting a Chinese name is not).
+
+    One definition for training's per-language reports and the per-language tone decision
+    (``Batch.zh``); a regex substitution, so it costs well under a microsecond a headline.
+    """
+    head = text[:2000]
+    return len(_NOT_HAN.sub("", head)) > 0.2 * max(1, len(head) - head.count(" "))
 
 
 def dropped_words(text: str) -> list[str]:

@@ -34,6 +34,7 @@ from classify.models import (
     tone_metrics,
 )
 from classify.schema import SECTORS, TONES, targets
+from classify.text import is_chinese
 
 __all__ = [
     "TrainingError",
@@ -211,7 +212,7 @@ def train(
         },
         "lexicon_sha256": lexicon.fingerprint(),
         "thresholds": {s: float(t) for s, t in zip(SECTORS, clf.sectors_.thresholds_, strict=True)},
-        "tone_weights": {t: float(w) for t, w in zip(TONES, clf.tone_.weights_, strict=True)},
+        "tone_weights": _tone_weights_json(clf.tone_.weights_),
         "sector_ratio": (
             None
             if clf.sectors_.ratio_ is None
@@ -272,7 +273,7 @@ def _decide(clf: CompiledClassifier, examples: list[Example]) -> tuple[np.ndarra
     """Decisions of a compiled model on examples (tokenized with the model's own lexicon)."""
     batch = clf.tokenize([e.title for e in examples], [e.text for e in examples])
     Ps, Pt, _ = clf.predict_batch(batch)
-    return clf.decide_sectors(Ps, batch.chars).astype(int), clf.decide_tone(Pt)
+    return clf.decide_sectors(Ps, batch.chars).astype(int), clf.decide_tone(Pt, batch.zh)
 
 
 def compare_with_current(
@@ -457,15 +458,26 @@ def guideline_scores(clf: CompiledClassifier, path: Path) -> dict | None:
     }
 
 
+def _tone_weights_json(w: np.ndarray) -> dict:
+    """The tone decision weights for the manifest: per tone, or per language then tone."""
+    w = np.asarray(w)
+    if w.ndim == 1:
+        return {t: float(x) for t, x in zip(TONES, w, strict=True)}
+    return {
+        lang: {t: float(x) for t, x in zip(TONES, row, strict=True)}
+        for lang, row in zip(("en", "zh"), w, strict=True)
+    }
+
+
 def _fmt(v: float | None) -> str:
     return "–" if v is None else f"{v:.3f}"
 
 
 def language_group(e: Example) -> str:
-    """The language an example is reported under: English vs Chinese (by script)."""
-    text = (e.title or "") + (e.text or "")
-    cjk = sum("\u4e00" <= ch <= "\u9fff" for ch in text[:2000])
-    return "zh" if cjk > 0.2 * max(1, len(text[:2000].replace(" ", ""))) else "en"
+    """The language an example is reported under: English vs Chinese (by script, as the compiled
+    model decides it: :func:`classify.text.is_chinese` of title + text)."""
+    text = e.text or ""
+    return "zh" if is_chinese(text if not e.title else f"{e.title}\n{text}") else "en"
 
 
 def slice_groups(examples: list[Example], chars: list[int]) -> np.ndarray:
@@ -625,8 +637,10 @@ fold). Nothing here is measured on training data.
   tuned out of fold, so a long article keeps only the sectors that score near its main one;
   an article no label passes keeps its most probable one. `non_tech` is kept only when it
   beats every tech sector, and then stands alone.
-- Tone: class-weighted multinomial logistic regression, sigmoid-calibrated;
-  `tone_index` = P(easing) − P(tightening).
+- Tone: class-weighted multinomial logistic regression, sigmoid-calibrated (an average of
+  three fold models); decision weights for tightening and easing tuned on inner
+  out-of-fold probabilities, for English and Chinese apart in designs with per-language
+  weights; `tone_index` = P(easing) − P(tightening).
 
 ## Candidate comparison (same folds)
 The winner has the highest selection score: slice-averaged sector macro-F1 + tone macro-F1 −

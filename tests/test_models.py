@@ -146,6 +146,84 @@ def test_policy_words_in_the_body_reach_the_tone_model() -> None:
     assert zh_policy.tone_scores["tightening"] > zh_plain.tone_scores["tightening"] + 0.2
 
 
+def test_tone_weights_can_differ_by_language() -> None:
+    """Two rows of weights (English, Chinese) pick each article's own; one row serves all."""
+    from classify.compiled import decide_tone, tone_row_weights
+
+    t, e, none = TONES.index("tightening"), TONES.index("easing"), TONES.index("none")
+    P = np.zeros((2, len(TONES)))
+    P[:, t], P[:, none] = 0.35, 0.65  # the same probabilities for an English and a Chinese text
+    W = np.ones((2, len(TONES)))
+    W[1, t] = 3.0  # only Chinese upweights tightening
+    assert decide_tone(P, W, [False, True]).tolist() == [none, t]
+    assert decide_tone(P, W).tolist() == [none, none]  # no language given: English weights
+    assert decide_tone(P, W[1]).tolist() == [t, t]  # one row of weights (bundles before v005)
+    assert tone_row_weights(None, None, len(TONES)).tolist() == [1.0] * len(TONES)
+    assert tone_row_weights(W, [True, False, True], len(TONES))[:, t].tolist() == [3, 1, 3]
+    assert e != t
+
+
+def test_tone_model_tunes_weights_per_language_from_out_of_fold_probabilities() -> None:
+    """English rows carry a tone often and Chinese rows rarely: the tuned weights differ by
+    language, a language with too few rows keeps the pooled weights, and per_language=False
+    (or no zh) gives one row."""
+    from classify.models import ToneModel
+
+    rng = np.random.default_rng(0)
+    n = 240
+    zh = np.arange(n) % 2 == 1
+    t, e, none = TONES.index("tightening"), TONES.index("easing"), TONES.index("none")
+    # English: 40% tightening, 10% easing; Chinese: 10% tightening, 3% easing, signals weaker
+    u = rng.random(n)
+    y = np.where(u < np.where(zh, 0.1, 0.4), t, np.where(u > np.where(zh, 0.97, 0.9), e, none))
+    weak = np.where(zh, 0.6, 1.0)
+    X = sp.csr_matrix(
+        np.column_stack(
+            [
+                (y == t) * weak + rng.normal(0, 0.5, n),
+                (y == e) * weak + rng.normal(0, 0.5, n),
+                zh.astype(float),
+            ]
+        )
+    )
+    pooled = ToneModel(C=1.0).fit(X, y, zh=zh)
+    assert pooled.weights_.shape == (len(TONES),)  # per_language is off by default
+    per = ToneModel(C=1.0, per_language=True).fit(X, y, zh=zh)
+    assert per.weights_.shape == (2, len(TONES))
+    assert per.predict(X, zh).shape == (n,)
+    few = zh & (np.arange(n) < 20)  # 10 Chinese rows: too few to tune on their own
+    keep = ~zh | few
+    small = ToneModel(C=1.0, per_language=True).fit(X[keep], y[keep], zh=zh[keep])
+    alone = ToneModel(C=1.0).fit(X[keep], y[keep])
+    assert small.weights_[1].tolist() == alone.weights_.tolist()
+    assert ToneModel(C=1.0, per_language=True).fit(X, y).weights_.ndim == 1
+
+
+def test_per_language_tone_weights_survive_save_and_load(tmp_path: Path) -> None:
+    """A classifier fitted on both languages stores two rows of tone weights; the bundle's
+    compiled copy decides exactly as the fitted one, language by language."""
+    from classify.compiled import CompiledClassifier
+    from classify.labels import check
+    from classify.models import Classifier
+
+    examples, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
+    Y, y = targets(examples)
+    batch = tokenize_batch([None] * len(examples), [e.text for e in examples])
+    assert batch.zh is not None and any(batch.zh) and not all(batch.zh)
+    assert batch.subset([0, 1]).zh == batch.zh[:2]
+    clf = Classifier(random_state=0).fit(batch, Y, y)
+    assert np.asarray(clf.tone_.weights_).shape == (2, len(TONES))
+    (tmp_path / "b").mkdir()
+    clf.compiled_.save(tmp_path / "b")
+    loaded = CompiledClassifier.load(tmp_path / "b")
+    texts = ["监管部门对平台罚款并责令整改", "regulators fined the platform", "动物园的大熊猫"]
+    b2 = loaded.tokenize([None] * 3, texts)
+    assert b2.zh == [True, False, True]
+    _, Pt, _ = loaded.predict_batch(b2)
+    assert loaded.decide_tone(Pt, b2.zh).tolist() == clf.predict(b2)[1].tolist()
+    assert np.array_equal(loaded.tone_weights, clf.compiled_.tone_weights)
+
+
 def test_a_tone_model_on_two_tones_equals_scikit_learn() -> None:
     """Labels with only two tones (a user's own set: none and tightening) train, and the
     stacked scorer gives scikit-learn's calibrated probabilities (one decision, P0 = 1 - P1)."""

@@ -215,3 +215,15 @@ def test_nfkc_and_tokens_equal_reference_on_the_corpora() -> None:
             assert nfkc(text) == unicodedata.normalize("NFKC", text)
             if k % 10 == 0:  # the tokens of one headline in ten against the reference loop
                 assert tok.tokenize(text) == _reference_tokenize(text, cut)
+
+
+def test_is_chinese_counts_han_characters_against_the_text_without_spaces() -> None:
+    from classify.text import is_chinese
+
+    assert is_chinese("英伟达H20芯片获准对华销售")  # a mixed headline with Latin names
+    assert is_chinese("TikTok 美国 业务")  # spaces are not counted
+    assert not is_chinese("Nvidia said on Tuesday that 华为 was a competitor in AI chips")
+    assert not is_chinese("")
+    assert not is_chinese("Beijing " + "李" * 3 + " announced new rules for platforms" * 50)
+    # only the first 2,000 characters decide
+    assert not is_chinese("x" * 2000 + "中" * 5000)
