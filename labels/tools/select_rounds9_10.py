@@ -1,10 +1,12 @@
-"""Select the items of labelling rounds 9 and 10 (selection only, never labels).
+"""Select the items of labelling rounds 9, 10 and 11 (selection only, never labels).
 
 - round 9: 240 uniform random Chinese headlines (36Kr + Toutiao), then 60 Chinese and 60
   English items nominated by easing keyword queries (approvals, licences, subsidies, support,
   relaxations) — easing was still the weakest tone in CV (F1 0.52);
 - round 10 (after round 9 was labelled): 300 uniform random Chinese headlines and 200 uniform
-  random English feed items, so CV is measured on items like a real feed's.
+  random English feed items, so CV is measured on items like a real feed's;
+- round 11 (after v005): 500 uniform random Chinese headlines — the learning curve rose most
+  on Chinese headlines.
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -12,7 +14,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds9_10.py 9|10 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds9_10.py 9|10|11 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -75,6 +77,8 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         sel = {r["id"]: "round10:zh:random" for r in rng.sample(zh, 300)}
         sel |= {r["id"]: "round10:en:random" for r in rng.sample(en, 200)}
         return sel
+    if round_no == 11:
+        return {r["id"]: "round11:zh:random" for r in rng.sample(zh, 500)}
     raise SystemExit(f"unknown round {round_no}")
 
 
