@@ -125,8 +125,7 @@ def suggest(
     tone_w = clf.row_tone_weights(batch.zh, len(pool))
     picks, u = select(Ps, Pt, X, clf.thresholds, tone_w, n, strategy, seed)
     out = []
-    D = clf.decide_sectors(Ps, batch.chars)
-    T = clf.decide_tone(Pt, batch.zh)
+    D, T = clf.decide(Ps, Pt, batch.chars, batch.zh)
     for rank, (i, why) in enumerate(picks, 1):
         a = pool[i]
         top_s = np.argsort(-Ps[i])[:5]

@@ -41,6 +41,7 @@ __all__ = [
     "decide_sectors",
     "finish_sectors",
     "decide_tone",
+    "finish_tone",
     "tone_row_weights",
 ]
 
@@ -234,6 +235,22 @@ def finish_sectors(
     return D
 
 
+def finish_tone(
+    T: np.ndarray,
+    D: np.ndarray,
+    sector_labels: Sequence[str] = SECTORS,
+    tone_labels: Sequence[str] = ("tightening", "easing", "neutral", "none"),
+) -> np.ndarray:
+    """The rule every tone decision ends with (modified in place): an article whose only sector
+    is ``non_tech`` has tone ``none`` (LABELS.md: "its tone is always none") — a fund rule, a
+    court sentence or a tax break for restaurants is not regulation of the tech industry."""
+    if "non_tech" in sector_labels and "none" in tone_labels and len(T):
+        j = list(sector_labels).index("non_tech")
+        only_nt = D[:, j] & (D.sum(axis=1) == 1)
+        T[only_nt] = list(tone_labels).index("none")
+    return T
+
+
 def tone_row_weights(
     weights: np.ndarray | None, zh: Sequence[bool] | None, n_tones: int
 ) -> np.ndarray:
@@ -419,6 +436,7 @@ class CompiledClassifier:
         tone_scale: np.ndarray,
         sector_ratio: np.ndarray | None = None,
         at_least_one: bool = False,
+        non_tech_no_tone: bool = False,
     ) -> None:
         self.terms = list(terms)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
@@ -434,6 +452,7 @@ class CompiledClassifier:
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
         self.sector_ratio = None if sector_ratio is None else np.asarray(sector_ratio, np.float64)
         self.at_least_one = bool(at_least_one)
+        self.non_tech_no_tone = bool(non_tech_no_tone)
         self.sector_coef = sector_coef
         self.tone_labels = tuple(tone_labels)
         self.tone_stack = tone_stack
@@ -528,8 +547,26 @@ class CompiledClassifier:
         )
 
     def decide_tone(self, Pt: np.ndarray, zh: Sequence[bool] | None = None) -> np.ndarray:
-        """Tone index per row; ``zh`` (``Batch.zh``) picks per-language weights where tuned."""
+        """Tone index per row from the tone probabilities alone; ``zh`` (``Batch.zh``) picks
+        per-language weights where tuned. :meth:`decide` adds the rule joining it to sectors."""
         return decide_tone(Pt, self.tone_weights, zh)
+
+    def decide(
+        self,
+        Ps: np.ndarray,
+        Pt: np.ndarray,
+        chars: Sequence[int] | None = None,
+        zh: Sequence[bool] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(multi-hot sectors, tone index) per row: the decisions every caller ships, sectors
+        and tone joined by :func:`finish_tone` (a ``non_tech``-only article has tone none) in
+        models fitted with that rule (``non_tech_no_tone``; older bundles decide as they were
+        trained and evaluated)."""
+        D = self.decide_sectors(Ps, chars)
+        T = self.decide_tone(Pt, zh)
+        if self.non_tech_no_tone:
+            finish_tone(T, D, self.sector_labels, self.tone_labels)
+        return D, T
 
     def row_tone_weights(self, zh: Sequence[bool] | None, n: int) -> np.ndarray:
         """(n, tones) decision weights of n articles (``zh`` per article, or None: English)."""
@@ -610,6 +647,8 @@ class CompiledClassifier:
         }
         if self.at_least_one:  # absent (False) in bundles written before the rule existed
             meta["at_least_one"] = True
+        if self.non_tech_no_tone:  # likewise
+            meta["non_tech_no_tone"] = True
         np.savez_compressed(d / ARRAYS_FILE, **arrays)
         (d / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return [ARRAYS_FILE, META_FILE]
@@ -655,6 +694,7 @@ class CompiledClassifier:
             tone_scale=A["tone_scale"],
             sector_ratio=A.get("sector_ratio"),
             at_least_one=meta.get("at_least_one", False),
+            non_tech_no_tone=meta.get("non_tech_no_tone", False),
         )
 
 

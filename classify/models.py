@@ -502,6 +502,7 @@ class Classifier(BaseEstimator):
         relative: bool = True,
         at_least_one: bool = True,
         tone_per_language: bool = True,
+        non_tech_no_tone: bool = True,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
@@ -516,6 +517,7 @@ class Classifier(BaseEstimator):
         self.relative = relative
         self.at_least_one = at_least_one
         self.tone_per_language = tone_per_language
+        self.non_tech_no_tone = non_tech_no_tone
 
     def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
         self.featurizer_ = Featurizer(
@@ -584,6 +586,7 @@ class Classifier(BaseEstimator):
             tone_weights=tm.weights_,
             tone_coef=tm.coef_,
             tone_scale=self.tone_scale_,
+            non_tech_no_tone=self.non_tech_no_tone,
         )
 
     def predict_proba(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -595,10 +598,7 @@ class Classifier(BaseEstimator):
     def predict(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:
         """(multi-hot sector decisions, tone indices) of a tokenized batch."""
         Ps, Pt = self.predict_proba(batch)
-        return (
-            self.compiled_.decide_sectors(Ps, batch.chars),
-            self.compiled_.decide_tone(Pt, batch.zh),
-        )
+        return self.compiled_.decide(Ps, Pt, batch.chars, batch.zh)
 
 
 def _column_scale(n_features: int, groups: dict[str, float] | None) -> np.ndarray:
@@ -715,7 +715,7 @@ def cross_validate(
             c = clf.compiled_
             sub = batch.subset(te)
             Ps, Pt, _ = c.predict_batch(sub)
-            return te, Ps, Pt, c.decide_sectors(Ps, sub.chars), c.decide_tone(Pt, sub.zh)
+            return te, Ps, Pt, *c.decide(Ps, Pt, sub.chars, sub.zh)
 
         res = Parallel(n_jobs=n_jobs)(delayed(one)(tr, te) for tr, te in folds)
         Ps_all = np.zeros(Y.shape)

@@ -176,7 +176,7 @@ class Predictor:
         clf = self.classifier
         batch = clf.tokenize([a.title for a in good], [a.text for a in good])
         Ps, Pt, X = clf.predict_batch(batch)
-        D = clf.decide_sectors(Ps, batch.chars)
+        D, T = clf.decide(Ps, Pt, batch.chars, batch.zh)
         # the chosen columns of each row, highest score first: numpy picks them, Python slices
         order = np.argsort(-Ps, axis=1)
         chosen = np.take_along_axis(D, order, axis=1)
@@ -188,7 +188,7 @@ class Predictor:
             Pt,
             X,
             sectors=[flat[a:b] for a, b in zip([0, *ends], ends, strict=False)],
-            tone=clf.decide_tone(Pt, batch.zh).tolist(),
+            tone=T.tolist(),
             tone_index=np.round(Pt[:, _E] - Pt[:, _T], 4).tolist(),
         )
 

@@ -273,7 +273,8 @@ def _decide(clf: CompiledClassifier, examples: list[Example]) -> tuple[np.ndarra
     """Decisions of a compiled model on examples (tokenized with the model's own lexicon)."""
     batch = clf.tokenize([e.title for e in examples], [e.text for e in examples])
     Ps, Pt, _ = clf.predict_batch(batch)
-    return clf.decide_sectors(Ps, batch.chars).astype(int), clf.decide_tone(Pt, batch.zh)
+    D, T = clf.decide(Ps, Pt, batch.chars, batch.zh)
+    return D.astype(int), T
 
 
 def compare_with_current(

@@ -219,8 +219,9 @@ def test_per_language_tone_weights_survive_save_and_load(tmp_path: Path) -> None
     texts = ["监管部门对平台罚款并责令整改", "regulators fined the platform", "动物园的大熊猫"]
     b2 = loaded.tokenize([None] * 3, texts)
     assert b2.zh == [True, False, True]
-    _, Pt, _ = loaded.predict_batch(b2)
-    assert loaded.decide_tone(Pt, b2.zh).tolist() == clf.predict(b2)[1].tolist()
+    Ps, Pt, _ = loaded.predict_batch(b2)
+    assert loaded.decide(Ps, Pt, b2.chars, b2.zh)[1].tolist() == clf.predict(b2)[1].tolist()
+    assert loaded.decide_tone(Pt, b2.zh).tolist() == clf.compiled_.decide_tone(Pt, b2.zh).tolist()
     assert np.array_equal(loaded.tone_weights, clf.compiled_.tone_weights)
 
 
@@ -241,3 +242,45 @@ def test_a_tone_model_on_two_tones_equals_scikit_learn() -> None:
     assert P[:, [TONES.index("easing"), TONES.index("neutral")]].max() == 0.0
     assert set(m.predict(X).tolist()) <= {t, none}
     assert m.coef_[t, 0] > 0 > m.coef_[none, 0]  # the signal column pushes tightening
+
+
+def test_a_non_tech_only_article_has_no_tone() -> None:
+    """LABELS.md: non_tech stands alone and its tone is always none; the joined decision keeps
+    a tone wherever a tech sector is present."""
+    from classify.compiled import finish_tone
+    from classify.schema import SECTORS
+
+    nt, ai = SECTORS.index("non_tech"), SECTORS.index("ai")
+    D = np.zeros((3, len(SECTORS)), dtype=bool)
+    D[0, nt] = True  # non_tech alone
+    D[1, ai] = True  # a tech sector
+    D[2, [ai, nt]] = True  # (cannot come out of finish_sectors, but the rule is about "alone")
+    t, none = TONES.index("tightening"), TONES.index("none")
+    T = finish_tone(np.array([t, t, t]), D, SECTORS, TONES)
+    assert T.tolist() == [none, t, t]
+
+
+def test_the_non_tech_tone_rule_is_part_of_the_bundle(tmp_path: Path) -> None:
+    """A classifier fitted now carries the rule into its bundle; bundles written before it
+    (v001..v006 shipped) decide as they were trained and evaluated."""
+    from classify import paths
+    from classify.compiled import CompiledClassifier
+    from classify.labels import check
+    from classify.models import Classifier
+    from classify.schema import SECTORS
+
+    examples, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
+    Y, y = targets(examples)
+    batch = tokenize_batch([None] * len(examples), [e.text for e in examples])
+    clf = Classifier(random_state=0).fit(batch, Y, y)
+    (tmp_path / "b").mkdir()
+    clf.compiled_.save(tmp_path / "b")
+    loaded = CompiledClassifier.load(tmp_path / "b")
+    assert loaded.non_tech_no_tone and clf.compiled_.non_tech_no_tone
+    Ps = np.full((2, len(SECTORS)), 0.01)
+    Ps[0, SECTORS.index("non_tech")] = 0.99  # non_tech alone
+    Ps[1, SECTORS.index("fintech")] = 0.99
+    Pt = np.tile(np.eye(len(TONES))[TONES.index("tightening")] * 0.9 + 0.025, (2, 1))
+    _, T = loaded.decide(Ps, Pt, [50, 50], [False, False])
+    assert T.tolist() == [TONES.index("none"), TONES.index("tightening")]
+    assert not CompiledClassifier.load(paths.default_model_dir() / "v001").non_tech_no_tone

@@ -154,7 +154,13 @@ def test_explain_names_the_matched_phrase() -> None:
 
     p = Predictor.load(paths.default_model_dir() / "v001")
     t = p.predict(
-        [{"id": "a", "text": "Regulators fined the platform; 监管部门对平台罚款 over data rules"}],
+        # (a tech sector named: v001 reads a bare "platform" as non_tech, whose tone is none)
+        [
+            {
+                "id": "a",
+                "text": "Regulators fined the e-commerce platform Taobao; 监管部门对淘宝平台罚款 over data rules",
+            }
+        ],
         explain=True,
     )[0]
     names = [n for rows in t.explain["tone"].values() for n, _ in rows]
