@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
 from classify.schema import SECTORS
-from classify.text import Tokenizer, is_chinese, ngrams
+from classify.text import Tokenizer, article_raw, is_chinese, ngrams
 
 __all__ = [
     "ARRAYS_FILE",
@@ -97,7 +97,7 @@ def tokenize_articles(
     vocabulary, the bigrams and the lexicon together.
     """
     toks = tokenizer.article_tokens_many(titles, texts)
-    raws = [x if not t else f"{t}\n{x}" for t, x in zip(titles, texts, strict=True)]
+    raws = list(map(article_raw, titles, texts))
     chars = [len(r) for r in raws]
     zh = list(map(is_chinese, raws))
     if codes is None:

@@ -30,6 +30,7 @@ from classify.compiled import Batch, CompiledClassifier
 from classify.io import Article, BadRecord, article_from_obj, dumps_json, json_dumper
 from classify.registry import load as load_bundle
 from classify.schema import SECTORS, TONES
+from classify.text import article_raw
 
 _enc = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) uses for strings
 #: "0.0", "0.0001", …, "1.0": the JSON of every score rounded to 4 places (as np.round does)
@@ -231,8 +232,9 @@ class Predictor:
                 meta=a.meta,
             )
             if explain:
-                raw = a.text if not a.title else f"{a.title}\n{a.text}"
-                matched = clf.lexicon.explain_matches(s.batch.tokens[k], raw)
+                matched = clf.lexicon.explain_matches(
+                    s.batch.tokens[k], article_raw(a.title, a.text)
+                )
                 tag.explain = clf.explain(s.X[k], sectors, T[k], matched=matched)
             out.append(tag)
         return out

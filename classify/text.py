@@ -35,6 +35,7 @@ __all__ = [
     "write_nfkc_data",
     "dropped_words",
     "is_chinese",
+    "article_raw",
     "Tokenizer",
     "default_tokenizer",
     "tokenize",
@@ -583,6 +584,12 @@ def _ranges(codes: list[int]) -> list[tuple[int, int]]:
         else:
             out.append((c, c))
     return out
+
+
+def article_raw(title: str | None, text: str) -> str:
+    """An article's raw text as one string, title and text on their own lines: what lexicon
+    matching (names found as written), ``--explain`` and :func:`is_chinese` read."""
+    return text if not title else f"{title}\n{text}"
 
 
 _NOT_HAN = re.compile(r"[^\u4e00-\u9fff]+")

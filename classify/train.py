@@ -34,7 +34,7 @@ from classify.models import (
     tone_metrics,
 )
 from classify.schema import SECTORS, TONES, targets
-from classify.text import is_chinese
+from classify.text import article_raw, is_chinese
 
 __all__ = [
     "TrainingError",
@@ -477,8 +477,7 @@ def _fmt(v: float | None) -> str:
 def language_group(e: Example) -> str:
     """The language an example is reported under: English vs Chinese (by script, as the compiled
     model decides it: :func:`classify.text.is_chinese` of title + text)."""
-    text = e.text or ""
-    return "zh" if is_chinese(text if not e.title else f"{e.title}\n{text}") else "en"
+    return "zh" if is_chinese(article_raw(e.title, e.text or "")) else "en"
 
 
 def slice_groups(examples: list[Example], chars: list[int]) -> np.ndarray:
