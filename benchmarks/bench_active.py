@@ -84,7 +84,7 @@ def main() -> None:
                         Pt,
                         X,
                         clf.compiled_.thresholds,
-                        clf.compiled_.row_tone_weights(sub.zh, len(pool)),
+                        clf.compiled_.row_tone_weights(sub.zh),
                         args.step,
                         strategy,
                         seed,

@@ -122,8 +122,7 @@ def suggest(
     clf = predictor.classifier  # the compiled model
     batch = clf.tokenize([a.title for a in pool], [a.text for a in pool])
     Ps, Pt, X = clf.predict_batch(batch)
-    tone_w = clf.row_tone_weights(batch.zh, len(pool))
-    picks, u = select(Ps, Pt, X, clf.thresholds, tone_w, n, strategy, seed)
+    picks, u = select(Ps, Pt, X, clf.thresholds, clf.row_tone_weights(batch.zh), n, strategy, seed)
     out = []
     D, T = clf.decide(Ps, Pt, batch.chars, batch.zh)
     for rank, (i, why) in enumerate(picks, 1):

@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
-from classify.schema import SECTORS
+from classify.schema import SECTORS, TONES
 from classify.text import Tokenizer, article_raw, is_chinese, ngrams
 
 __all__ = [
@@ -239,7 +239,7 @@ def finish_tone(
     T: np.ndarray,
     D: np.ndarray,
     sector_labels: Sequence[str] = SECTORS,
-    tone_labels: Sequence[str] = ("tightening", "easing", "neutral", "none"),
+    tone_labels: Sequence[str] = TONES,
 ) -> np.ndarray:
     """The rule every tone decision ends with (modified in place): an article whose only sector
     is ``non_tech`` has tone ``none`` (LABELS.md: "its tone is always none") — a fund rule, a
@@ -568,10 +568,10 @@ class CompiledClassifier:
             finish_tone(T, D, self.sector_labels, self.tone_labels)
         return D, T
 
-    def row_tone_weights(self, zh: Sequence[bool] | None, n: int) -> np.ndarray:
-        """(n, tones) decision weights of n articles (``zh`` per article, or None: English)."""
-        w = tone_row_weights(self.tone_weights, zh, len(self.tone_labels))
-        return np.broadcast_to(w, (n, len(self.tone_labels)))
+    def row_tone_weights(self, zh: Sequence[bool] | None) -> np.ndarray:
+        """Decision weights broadcastable against a batch's tone probabilities (one row for
+        all, or one per article by ``zh``; None: English)."""
+        return tone_row_weights(self.tone_weights, zh, len(self.tone_labels))
 
     def explain(
         self,
