@@ -199,23 +199,31 @@ def test_tone_model_tunes_weights_per_language_from_out_of_fold_probabilities() 
     assert ToneModel(C=1.0, per_language=True).fit(X, y).weights_.ndim == 1
 
 
-def test_per_language_tone_weights_survive_save_and_load(tmp_path: Path) -> None:
-    """A classifier fitted on both languages stores two rows of tone weights; the bundle's
-    compiled copy decides exactly as the fitted one, language by language."""
+@pytest.fixture(scope="module")
+def synthetic_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple:
+    """(batch, classifier fitted on it, its compiled copy saved and loaded back): the synthetic
+    set, half English and half Chinese, fitted once for the tests below."""
     from classify.compiled import CompiledClassifier
     from classify.labels import check
     from classify.models import Classifier
 
-    examples, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
+    tmp = tmp_path_factory.mktemp("synthetic_fit")
+    examples, _ = check([write_labels(tmp / "l.jsonl", synthetic_examples())])
     Y, y = targets(examples)
     batch = tokenize_batch([None] * len(examples), [e.text for e in examples])
+    clf = Classifier(random_state=0).fit(batch, Y, y)
+    (tmp / "b").mkdir()
+    clf.compiled_.save(tmp / "b")
+    return batch, clf, CompiledClassifier.load(tmp / "b")
+
+
+def test_per_language_tone_weights_survive_save_and_load(synthetic_fit: tuple) -> None:
+    """A classifier fitted on both languages stores two rows of tone weights; the bundle's
+    compiled copy decides exactly as the fitted one, language by language."""
+    batch, clf, loaded = synthetic_fit
     assert batch.zh is not None and any(batch.zh) and not all(batch.zh)
     assert batch.subset([0, 1]).zh == batch.zh[:2]
-    clf = Classifier(random_state=0).fit(batch, Y, y)
     assert np.asarray(clf.tone_.weights_).shape == (2, len(TONES))
-    (tmp_path / "b").mkdir()
-    clf.compiled_.save(tmp_path / "b")
-    loaded = CompiledClassifier.load(tmp_path / "b")
     texts = ["监管部门对平台罚款并责令整改", "regulators fined the platform", "动物园的大熊猫"]
     b2 = loaded.tokenize([None] * 3, texts)
     assert b2.zh == [True, False, True]
@@ -260,22 +268,14 @@ def test_a_non_tech_only_article_has_no_tone() -> None:
     assert T.tolist() == [none, t, t]
 
 
-def test_the_non_tech_tone_rule_is_part_of_the_bundle(tmp_path: Path) -> None:
+def test_the_non_tech_tone_rule_is_part_of_the_bundle(synthetic_fit: tuple) -> None:
     """A classifier fitted now carries the rule into its bundle; bundles written before it
     (v001..v006 shipped) decide as they were trained and evaluated."""
     from classify import paths
     from classify.compiled import CompiledClassifier
-    from classify.labels import check
-    from classify.models import Classifier
     from classify.schema import SECTORS
 
-    examples, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
-    Y, y = targets(examples)
-    batch = tokenize_batch([None] * len(examples), [e.text for e in examples])
-    clf = Classifier(random_state=0).fit(batch, Y, y)
-    (tmp_path / "b").mkdir()
-    clf.compiled_.save(tmp_path / "b")
-    loaded = CompiledClassifier.load(tmp_path / "b")
+    _, clf, loaded = synthetic_fit
     assert loaded.non_tech_no_tone and clf.compiled_.non_tech_no_tone
     Ps = np.full((2, len(SECTORS)), 0.01)
     Ps[0, SECTORS.index("non_tech")] = 0.99  # non_tech alone
