@@ -6,7 +6,13 @@
 - round 10 (after round 9 was labelled): 300 uniform random Chinese headlines and 200 uniform
   random English feed items, so CV is measured on items like a real feed's;
 - round 11 (after v005): 500 uniform random Chinese headlines — the learning curve rose most
-  on Chinese headlines.
+  on Chinese headlines;
+- round 12 (after v008): English feed items nominated by keyword queries for the sectors
+  thinnest in the English feed labels (healthtech had 1 label, edtech 0, local_services 7,
+  crypto 8, fintech 16; cloud had the lowest F1 with 32), and for tone neutral (drafts,
+  consultations, hearings: 71 neutral labels in all). Each query's pool is sampled uniformly;
+  an item is taken by the first query that nominates it. (Round 12's Chinese part is
+  `classify labels suggest --strategy uncertainty` on v008, not this tool.)
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -14,7 +20,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -36,6 +42,33 @@ EN_EASING = re.compile(
     r"|tax (cut|break|relief)|green light|reprieve|resum",
     re.I,
 )
+
+#: round 12: (name, query, how many) over an English feed item's title + text
+EN_THIN = [
+    (
+        "healthtech",
+        r"\b(health|healthcare|medical|hospital|medicine|pharma\w*|doctor|drug|biotech|vaccine)",
+        35,
+    ),
+    (
+        "edtech",
+        r"\b(education|edtech|tutor\w*|school|student|New Oriental|TAL\b|Gaotu|Youdao|Zuoyebang)",
+        35,
+    ),
+    ("local_services", r"Meituan|Didi\b|Ele\.me|food delivery|ride-hail\w*|Trip\.com|Dianping", 25),
+    (
+        "fintech",
+        r"Ant Group|Alipay|WeChat Pay|payment|lending|\bloan|insur\w*|digital yuan|e-CNY",
+        25,
+    ),
+    ("crypto", r"bitcoin|crypto\w*|blockchain|\bNFT|\bmining", 20),
+    ("cloud", r"\bcloud|data cent(er|re)|\bSaaS\b|server", 25),
+    (
+        "tone-neutral",
+        r"\bdraft|consult\w*|public comment|hearing|seeks? (views|feedback|comment)|proposal",
+        35,
+    ),
+]
 
 
 def labelled_ids(labels: Path) -> set[str]:
@@ -79,6 +112,19 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         return sel
     if round_no == 11:
         return {r["id"]: "round11:zh:random" for r in rng.sample(zh, 500)}
+    if round_no == 12:
+        sel = {}
+        for name, query, n in EN_THIN:
+            q = re.compile(query, re.I)
+            pool = [
+                r
+                for r in en
+                if r["id"] not in sel and q.search((r.get("title") or "") + " " + r["text"])
+            ]
+            sel |= {
+                r["id"]: f"round12:en:{name}-query" for r in rng.sample(pool, min(n, len(pool)))
+            }
+        return sel
     raise SystemExit(f"unknown round {round_no}")
 
 
