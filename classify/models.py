@@ -56,6 +56,8 @@ __all__ = [
     "ToneModel",
     "Classifier",
     "sector_metrics",
+    "MIN_SUPPORT",
+    "supported_macro_f1",
     "tone_metrics",
     "cross_validate",
 ]
@@ -635,6 +637,18 @@ def sector_metrics(Y: np.ndarray, D: np.ndarray) -> dict:
     }
 
 
+#: a label needs this many gold examples in a slice to count in ``sector_macro_f1_supported``
+MIN_SUPPORT = 10
+
+
+def supported_macro_f1(metrics: dict, min_support: int = MIN_SUPPORT) -> float | None:
+    """Macro-F1 over the labels with at least ``min_support`` gold examples (``sector_metrics``
+    output): reported beside the plain macro-F1, whose labels with one or two examples in a
+    slice swing it by 1/16 each. None when no label has that many."""
+    f = [v["f1"] for v in metrics["per_label"].values() if v["support"] >= min_support]
+    return float(np.mean(f)) if f else None
+
+
 def tone_metrics(y: np.ndarray, pred: np.ndarray) -> dict:
     labels = list(range(len(TONES)))
     p, r, f, s = precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
@@ -676,6 +690,15 @@ def _average(runs: list[dict]) -> dict:
             out[k] = round(float(np.mean([r[k] for r in runs])), 4)
         else:
             out[k] = v
+    return out
+
+
+def _average_group(runs: list[dict]) -> dict:
+    """One slice's metrics averaged over CV repeats (``n`` is the slice size; None stays None)."""
+    out: dict = {}
+    for k, v in runs[0].items():
+        vals = [r[k] for r in runs if r[k] is not None]
+        out[k] = v if k == "n" else (round(float(np.mean(vals)), 4) if vals else None)
     return out
 
 
@@ -736,6 +759,9 @@ def cross_validate(
                     {
                         "n": int(m.sum()),
                         "sector_macro_f1": sm["macro_f1"],
+                        # the same over the labels with >= MIN_SUPPORT gold examples in the slice
+                        # (a label with one example weighs as much as one with hundreds)
+                        "sector_macro_f1_supported": supported_macro_f1(sm),
                         "sector_micro_f1": sm["micro_f1"],
                         "tone_macro_f1": tone_metrics(y[m], T_all[m])["macro_f1"],
                         # label cardinality: sectors per item, predicted and gold
@@ -756,12 +782,6 @@ def cross_validate(
         "n": int(len(y)),
         "sectors": _average(runs_s),
         "tone": _average(runs_t),
-        "by_group": {
-            g: {
-                k: (round(float(np.mean([r[k] for r in rs])), 4) if k != "n" else rs[0]["n"])
-                for k in rs[0]
-            }
-            for g, rs in by_group.items()
-        },
+        "by_group": {g: _average_group(rs) for g, rs in by_group.items()},
         "oof": oof,
     }

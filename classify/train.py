@@ -28,6 +28,7 @@ from classify.labels import Example, Problem, check, merge, read_examples
 from classify.models import (
     CANDIDATES,
     DEFAULT_CANDIDATE,
+    MIN_SUPPORT,
     cross_validate,
     make_classifier,
     sector_metrics,
@@ -471,7 +472,7 @@ def _tone_weights_json(w: np.ndarray) -> dict:
 
 
 def _fmt(v: float | None) -> str:
-    return "–" if v is None else f"{v:.3f}"
+    return "–" if v is None or v != v else f"{v:.3f}"  # v != v: NaN
 
 
 def language_group(e: Example) -> str:
@@ -589,7 +590,8 @@ def model_card(manifest: dict, results: dict) -> str:
     )
     slice_rule = "---|" * len(slices)
     group_rows = "\n".join(
-        f"| {g} | {v['n']} | {v['sector_macro_f1']:.3f} | {v['sector_micro_f1']:.3f} | "
+        f"| {g} | {v['n']} | {v['sector_macro_f1']:.3f} | "
+        f"{_fmt(v.get('sector_macro_f1_supported'))} | {v['sector_micro_f1']:.3f} | "
         f"{v.get('sectors_predicted', float('nan')):.2f} / {v.get('sectors_gold', float('nan')):.2f} | "
         f"{v['tone_macro_f1']:.3f} |"
         for g, v in sorted(m.get("by_group", {}).items())
@@ -659,10 +661,12 @@ tone macro-F1 −
 {metrics_table(m)}
 
 By language × length (same held-out predictions, macro-F1 over the labels present in each
-slice; headline < 200 characters ≤ lead < 1,000 ≤ article):
+slice; headline < 200 characters ≤ lead < 1,000 ≤ article). "Supported" is the same
+macro-F1 over the labels with at least {MIN_SUPPORT} gold examples in the slice, shown beside it
+because a label with one example in a slice moves the plain figure by 1/16:
 
-| slice | examples | sector macro-F1 | sector micro-F1 | sectors per item (predicted / gold) | tone macro-F1 |
-|---|---|---|---|---|---|
+| slice | examples | sector macro-F1 | supported macro-F1 | sector micro-F1 | sectors per item (predicted / gold) | tone macro-F1 |
+|---|---|---|---|---|---|---|
 {group_rows}
 
 Sector decision rule: {ratio_line}.

@@ -11,7 +11,7 @@ from helpers import synthetic_examples, train_tiny_bundle, write_labels
 
 from classify.bundle import load_bundle, load_estimator
 from classify.features import tokenize_batch
-from classify.models import best_threshold, cross_validate
+from classify.models import best_threshold, cross_validate, sector_metrics, supported_macro_f1
 from classify.predictor import Predictor
 from classify.schema import TONES, strata, targets
 
@@ -284,3 +284,21 @@ def test_the_non_tech_tone_rule_is_part_of_the_bundle(synthetic_fit: tuple) -> N
     _, T = loaded.decide(Ps, Pt, [50, 50], [False, False])
     assert T.tolist() == [TONES.index("none"), TONES.index("tightening")]
     assert not CompiledClassifier.load(paths.default_model_dir() / "v001").non_tech_no_tone
+
+
+def test_supported_macro_f1_leaves_out_labels_with_few_examples():
+    """A label with one gold example that is missed pulls the plain macro-F1 down by its
+    share; the supported figure averages only the labels with enough examples."""
+    n = 40
+    Y = np.zeros((n, 17), dtype=int)
+    Y[:20, 0] = 1  # label 0: 20 examples, all found
+    Y[20:39, 1] = 1  # label 1: 19 examples, all found
+    Y[39, 2] = 1  # label 2: one example, missed
+    D = Y.copy()
+    D[39, 2] = 0
+    D[39, 1] = 1  # ... and predicted as label 1 instead
+    m = sector_metrics(Y, D)
+    f1_label1 = 2 * 19 / (2 * 19 + 1)
+    assert m["macro_f1"] == pytest.approx((1.0 + f1_label1 + 0.0) / 3)
+    assert supported_macro_f1(m, 10) == pytest.approx((1.0 + f1_label1) / 2)
+    assert supported_macro_f1(m, 50) is None
