@@ -12,7 +12,11 @@
   crypto 8, fintech 16; cloud had the lowest F1 with 32), and for tone neutral (drafts,
   consultations, hearings: 71 neutral labels in all). Each query's pool is sampled uniformly;
   an item is taken by the first query that nominates it. (Round 12's Chinese part is
-  `classify labels suggest --strategy uncertainty` on v008, not this tool.)
+  `classify labels suggest --strategy uncertainty` on v008, not this tool.);
+- round 13 (after v009): tone, the weakest Chinese figure (CV tone macro-F1 0.688; 4% of
+  random Chinese headlines carry a tone): 240 Chinese headlines and 100 English feed items
+  nominated by one regulatory-vocabulary query per language (regulators, rules, penalties,
+  approvals, support), sampled uniformly.
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -20,7 +24,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -69,6 +73,19 @@ EN_THIN = [
         35,
     ),
 ]
+
+#: round 13: regulatory vocabulary of either direction (the label decides the direction)
+ZH_REGULATORY = re.compile(
+    r"监管|工信部|网信办|市场监管|发改委|央行|证监会|商务部|国务院|新规|规定|办法|条例|征求意见|"
+    r"处罚|罚款|被罚|约谈|下架|整改|调查|禁止|限制|制裁|出口管制|关税|"
+    r"获批|批准|版号|补贴|支持|试点|放宽|鼓励|牌照|备案"
+)
+EN_REGULATORY = re.compile(
+    r"regulat|\brules?\b|\blaw\b|ministry|watchdog|authorit|antitrust|\bfine[ds]?\b|\bprobe|"
+    r"\bban(s|ned)?\b|sanction|export control|tariff|approv|licen[cs]|subsid|state council|"
+    r"\bpolicy|\bpolicies|crackdown|\bcurbs?\b",
+    re.I,
+)
 
 
 def labelled_ids(labels: Path) -> set[str]:
@@ -124,6 +141,12 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
             sel |= {
                 r["id"]: f"round12:en:{name}-query" for r in rng.sample(pool, min(n, len(pool)))
             }
+        return sel
+    if round_no == 13:
+        zq = [r for r in zh if ZH_REGULATORY.search(r["text"])]
+        eq = [r for r in en if EN_REGULATORY.search((r.get("title") or "") + " " + r["text"])]
+        sel = {r["id"]: "round13:zh:regulatory-query" for r in rng.sample(zq, 240)}
+        sel |= {r["id"]: "round13:en:regulatory-query" for r in rng.sample(eq, 100)}
         return sel
     raise SystemExit(f"unknown round {round_no}")
 
