@@ -693,15 +693,6 @@ def _average(runs: list[dict]) -> dict:
     return out
 
 
-def _average_group(runs: list[dict]) -> dict:
-    """One slice's metrics averaged over CV repeats (``n`` is the slice size; None stays None)."""
-    out: dict = {}
-    for k, v in runs[0].items():
-        vals = [r[k] for r in runs if r[k] is not None]
-        out[k] = v if k == "n" else (round(float(np.mean(vals)), 4) if vals else None)
-    return out
-
-
 def cross_validate(
     batch: Batch,
     Y: np.ndarray,
@@ -782,6 +773,7 @@ def cross_validate(
         "n": int(len(y)),
         "sectors": _average(runs_s),
         "tone": _average(runs_t),
-        "by_group": {g: _average_group(rs) for g, rs in by_group.items()},
+        # a slice's n and a None supported figure (same in every repeat: the gold is) stay as is
+        "by_group": {g: _average(rs) for g, rs in by_group.items()},
         "oof": oof,
     }

@@ -472,7 +472,7 @@ def _tone_weights_json(w: np.ndarray) -> dict:
 
 
 def _fmt(v: float | None) -> str:
-    return "–" if v is None or v != v else f"{v:.3f}"  # v != v: NaN
+    return "–" if v is None else f"{v:.3f}"
 
 
 def language_group(e: Example) -> str:
