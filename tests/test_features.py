@@ -145,3 +145,14 @@ def test_bigram_table_equals_the_string_path() -> None:
     assert a.shape == b.shape and (a != b).nnz == 0
     assert b[len(docs) - 3].nnz == 3  # "chip", "ban" and "chip ban"
     assert b[len(docs) - 2, vocab["us ban"]] == 0  # "us" | "ban" are two articles
+
+
+def test_passive_penalty_headlines_reach_the_tone_columns() -> None:
+    """Chinese headlines say 被罚 / 介入调查 without 罚款 or a regulator's name (CV misses)."""
+    idx = lexicon_index()
+    col = LEXICON_COLUMNS.index("action:tightening")
+    for text in ("某电器子公司发生事故致1死被罚", "某车企在海外降价惹怒车主，政府介入调查"):
+        toks = tokenize(text)
+        assert idx.counts([idx.match(toks, text)])[0, col] >= 1.0, text
+    plain = "用户调查显示手机销量上升"  # 调查 alone is a survey, not a probe
+    assert idx.counts([idx.match(tokenize(plain), plain)])[0, col] == 0.0
