@@ -43,13 +43,14 @@ _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]")
 
 
-def surface_pattern(name: str) -> str:
+def surface_pattern(name: str, keep_case: bool = True) -> str:
     """A regex finding ``name`` as written: the words tokenizing drops keep their case.
 
     "US government" must be written with "US" in capitals, "Will Semiconductor" with "Will";
     the other words match in any case, spaces as any whitespace, punctuation as written. In a
     name with Chinese characters the Chinese carries the name (B站, 理想ONE): any case, and
-    optional spaces where Latin meets Chinese ("b 站").
+    optional spaces where Latin meets Chinese ("b 站"). ``keep_case=False`` (sector terms and
+    action words: "Shut Down" in a headline is still *shut down*) matches every word in any case.
     """
     dropped = set(dropped_words(name))
     cjk_name = bool(_CJK_RUN.search(name))
@@ -65,7 +66,8 @@ def surface_pattern(name: str) -> str:
             out.append("['’]")
         elif piece.isascii() and piece.isalnum():
             esc = re.escape(piece)
-            out.append(esc if piece.lower() in dropped and not cjk_name else f"(?i:{esc})")
+            keep = keep_case and piece.lower() in dropped and not cjk_name
+            out.append(esc if keep else f"(?i:{esc})")
         else:
             out.append(re.escape(piece))
         prev = piece
@@ -74,15 +76,20 @@ def surface_pattern(name: str) -> str:
     return head + "".join(out) + tail
 
 
-def _condition(name: str, tokens: tuple[str, ...], needs_cue: bool) -> dict | None:
+def _condition(
+    name: str, tokens: tuple[str, ...], needs_cue: bool, keep_case: bool = True
+) -> dict | None:
     """What one name needs beyond its tokens (None: nothing): found as written, and/or a cue.
 
     A name is lossy when tokenizing drops words or punctuation from it, or folds its number
-    ("阿里巴巴1688" would otherwise match 阿里巴巴 followed by any number)."""
+    ("阿里巴巴1688" would otherwise match 阿里巴巴 followed by any number). The same holds for
+    sector terms and action words, whose dropped words are the small ones: "shut down" is the
+    token *shut*, "open up" *open*, "operating system" *operating*, "series a" *series*; without
+    its surface each would fire on every "shut", "open", "operating" and "series"."""
     lossy = bool(dropped_words(name)) or bool(_ODD_PUNCT.search(name)) or NUM_TOKEN in tokens
     if not lossy and not needs_cue:
         return None
-    return {"surface": surface_pattern(name) if lossy else None, "cue": needs_cue}
+    return {"surface": surface_pattern(name, keep_case) if lossy else None, "cue": needs_cue}
 
 
 class LexiconIndex:
@@ -160,7 +167,8 @@ class LexiconIndex:
             if not toks or (len(toks) == 1 and toks[0] == NUM_TOKEN):
                 return
             entry = (group, value)
-            cond = _condition(name, toks, needs_cue) if group == "entity" else None
+            # entity names keep the case of their dropped words ("US" is not "us"); terms do not
+            cond = _condition(name, toks, needs_cue, keep_case=group == "entity")
             bucket = phrases.setdefault(toks, [])
             key = (toks, entry)
             if entry not in bucket:

@@ -156,3 +156,29 @@ def test_passive_penalty_headlines_reach_the_tone_columns() -> None:
         assert idx.counts([idx.match(toks, text)])[0, col] >= 1.0, text
     plain = "用户调查显示手机销量上升"  # 调查 alone is a survey, not a probe
     assert idx.counts([idx.match(tokenize(plain), plain)])[0, col] == 0.0
+
+
+def test_multiword_terms_need_their_small_words() -> None:
+    """Tokenizing drops stop words, so "shut down" is the token *shut* and "operating system"
+    *operating*: without its written form each fired on every "shut", "open" or "operating"."""
+    idx = lexicon_index()
+
+    def entries(text: str) -> set:
+        return set(idx.match(tokenize(text), text))
+
+    negatives = {
+        "Operating profit rose 5%": ("term", "cloud"),
+        "Xiaomi's market cap passed $100bn": ("action", "tightening"),
+        "The new store will open next week": ("action", "easing"),
+        "The drama series drew viewers": ("term", "other_tech"),
+    }
+    for text, entry in negatives.items():
+        assert entry not in entries(text), text
+    positives = {
+        "HarmonyOS is an operating system": ("term", "cloud"),
+        "Regulators ordered the app shut down": ("action", "tightening"),
+        "Beijing will Open Up the sector to foreign firms": ("action", "easing"),
+        "The startup raised a Series A round": ("term", "other_tech"),
+    }
+    for text, entry in positives.items():
+        assert entry in entries(text), text
