@@ -37,6 +37,10 @@ Match = tuple[str, str]  # (group, value): ("entity", id) | ("term", sector) | (
 
 #: How many tokens either side of an ambiguous name a second cue may stand.
 CUE_WINDOW = 30
+#: How many tokens after a reversal word ("lifts") a tightening word is its object ("ban").
+REVERSAL_WINDOW = 4
+_REVERSAL: Match = ("reversal", "")
+_EASING: Match = ("action", "easing")
 
 _ODD_PUNCT = re.compile(r"[^\w\s.\-&'’:/]")  # characters tokenizing strips from a name (Face++)
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
@@ -90,6 +94,44 @@ def _condition(
     if not lossy and not needs_cue:
         return None
     return {"surface": surface_pattern(name, keep_case) if lossy else None, "cue": needs_cue}
+
+
+def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> list[Match]:
+    """Matches with each reversal word and the tightening words it governs made one easing action.
+
+    A tightening match starting 1..:data:`REVERSAL_WINDOW` tokens after a reversal word is its
+    object ("lift" … "ban"): the object is dropped, and the reversal word's own action entries
+    (easing "lift", tightening "revoke") become a single easing one. Reversal entries add no
+    feature column; unpaired ones are dropped, so a text without a pair matches as before.
+    """
+    rev_at = sorted({where[k] for k, m in enumerate(out) if m == _REVERSAL})
+    paired: set[int] = set()
+    drop: set[int] = set()
+    for k, (g, v) in enumerate(out):
+        if g == "action" and v == "tightening":
+            # the nearest reversal word before it, within the window
+            q = max((r for r in rev_at if 0 < where[k] - r <= REVERSAL_WINDOW), default=None)
+            if q is not None:
+                paired.add(q)
+                drop.add(k)
+    keep: list[int] = []
+    easing_at: dict[int, int] = {}  # reversal position -> its slot in keep
+    for k, m in enumerate(out):
+        pos = where[k]
+        if k in drop:
+            continue
+        if pos in paired and (m == _REVERSAL or m[0] == "action"):
+            if pos not in easing_at:
+                easing_at[pos] = len(keep)
+                keep.append(-1 - k)  # the easing entry, shown as this phrase
+            continue
+        if m == _REVERSAL:
+            continue
+        keep.append(k)
+    result = [_EASING if k < 0 else out[k] for k in keep]
+    if phrases_out is not None:
+        phrases_out[:] = [phrases_out[-1 - k] if k < 0 else phrases_out[k] for k in keep]
+    return result
 
 
 class LexiconIndex:
@@ -198,6 +240,9 @@ class LexiconIndex:
             for words in langs.values():
                 for w in words:
                     add(w, "term", sector)
+        for words in lexicon.reversals().values():
+            for w in words:
+                add(w, *_REVERSAL)
         return cls(phrases, entities, tok.user_words, lexicon.fingerprint(), conditions)
 
     def to_json(self) -> dict:
@@ -300,7 +345,9 @@ class LexiconIndex:
             kept = self._resolve_cues(out, where, waiting)
             if phrases_out is not None:
                 phrases_out[:] = [phrases_out[k] for k in kept]
-            return [out[k] for k in kept]
+            out, where = [out[k] for k in kept], [where[k] for k in kept]
+        if _REVERSAL in out:
+            return _reverse(out, where, phrases_out)
         return out
 
     def _admit(
@@ -344,8 +391,10 @@ class LexiconIndex:
         drop = set()
         for slot, pos, (_, ent) in waiting:
             if not any(
-                k not in slots and (abs(where[k] - pos) <= CUE_WINDOW or v == ent)
-                for k, (_, v) in enumerate(out)
+                k not in slots
+                and g != "reversal"
+                and (abs(where[k] - pos) <= CUE_WINDOW or v == ent)
+                for k, (g, v) in enumerate(out)
             ):
                 drop.add(slot)
         return [k for k in range(len(out)) if k not in drop]

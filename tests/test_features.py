@@ -182,3 +182,48 @@ def test_multiword_terms_need_their_small_words() -> None:
     }
     for text, entry in positives.items():
         assert entry in entries(text), text
+
+
+def test_undoing_a_restriction_is_easing() -> None:
+    """ "Lifts the ban" is one easing action, not a tightening one (CV easing misses on the feed)."""
+    idx = lexicon_index()
+    tight = LEXICON_COLUMNS.index("action:tightening")
+    easy = LEXICON_COLUMNS.index("action:easing")
+
+    def tone(text: str) -> tuple[float, float]:
+        row = idx.counts([idx.match(tokenize(text), text)])[0]
+        return float(row[tight]), float(row[easy])
+
+    for text in (
+        "US lifts ban on Huawei suppliers",
+        "Judge blocks Montana's TikTok ban",
+        "Commerce Department relaxes export restrictions on chips",
+        "美国解除对中兴的禁令",
+        "监管部门取消网络游戏限制",
+    ):
+        t, e = tone(text)
+        assert t == 0.0 and e > 0.0, text
+    for text in (
+        "Apple halts iPhone sales after the ban",  # halting is not undoing
+        "Regulators ban crypto trading",
+        "监管部门对平台罚款",
+    ):
+        t, e = tone(text)
+        assert t > 0.0 and e == 0.0, text
+    far = "The ministry lifted its forecast for the year, and later announced a ban"
+    assert tone(far)[0] > 0.0  # a ban far from "lifted" is not its object
+    phrases: list = []
+    text = "US lifts ban on Huawei"
+    m = idx.match(tokenize(text), text, phrases)
+    assert len(phrases) == len(m) and ("action", "easing") in m
+
+
+def test_an_index_without_reversal_words_matches_as_before() -> None:
+    """A bundle trained before reversal words carries no such entries: "lifts ban" stays
+    tightening (and easing) there, so its predictions do not change."""
+    state = lexicon_index().to_json()
+    state["phrases"] = [[k, [e for e in v if e[0] != "reversal"]] for k, v in state["phrases"] if v]
+    state["phrases"] = [p for p in state["phrases"] if p[1]]
+    old = LexiconIndex.from_json(state)
+    text = "US lifts ban on Huawei suppliers"
+    assert ("action", "tightening") in old.match(tokenize(text), text)

@@ -18,6 +18,7 @@ __all__ = [
     "Entity",
     "entities",
     "actions",
+    "reversals",
     "sector_terms",
     "chinese_words",
     "fingerprint",
@@ -75,6 +76,17 @@ def actions() -> dict[str, dict[str, tuple[str, ...]]]:
 
 
 @functools.cache
+def reversals() -> dict[str, tuple[str, ...]]:
+    """Words that undo a restriction ("lift", "relaxes", 取消, 解除): {'en': ..., 'zh': ...}.
+
+    A tightening word a few tokens after one of them is its object ("lifts the ban", "judge
+    blocks Montana's ban", 解除对美光的禁令): the pair is one easing action, not a tightening one.
+    """
+    data = _read("actions.yaml").get("reversal", {})
+    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+
+
+@functools.cache
 def sector_terms() -> dict[str, dict[str, tuple[str, ...]]]:
     """Topical vocabulary per sector: {sector: {'en': ..., 'zh': ...}}."""
     data = _read("terms.yaml").get("sectors", {})
@@ -89,7 +101,7 @@ def chinese_words() -> list[str]:
     words: set[str] = set()
     for e in entities():
         words.update(n for n in e.names if _has_cjk(n))
-    for d in list(actions().values()) + list(sector_terms().values()):
+    for d in list(actions().values()) + list(sector_terms().values()) + [reversals()]:
         words.update(w for w in d["zh"] if _has_cjk(w))
     return sorted(words)
 
