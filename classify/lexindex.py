@@ -104,7 +104,7 @@ def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> li
     (easing "lift", tightening "revoke") become a single easing one. Reversal entries add no
     feature column; unpaired ones are dropped, so a text without a pair matches as before.
     """
-    rev_at = sorted({where[k] for k, m in enumerate(out) if m == _REVERSAL})
+    rev_at = {where[k] for k, m in enumerate(out) if m == _REVERSAL}
     paired: set[int] = set()
     drop: set[int] = set()
     for k, (g, v) in enumerate(out):
@@ -114,16 +114,16 @@ def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> li
             if q is not None:
                 paired.add(q)
                 drop.add(k)
-    keep: list[int] = []
-    easing_at: dict[int, int] = {}  # reversal position -> its slot in keep
+    keep: list[int] = []  # slots of out to keep; -1 - k: an easing entry shown as phrase k
+    emitted: set[int] = set()  # paired reversal positions whose easing entry is in keep
     for k, m in enumerate(out):
         pos = where[k]
         if k in drop:
             continue
         if pos in paired and (m == _REVERSAL or m[0] == "action"):
-            if pos not in easing_at:
-                easing_at[pos] = len(keep)
-                keep.append(-1 - k)  # the easing entry, shown as this phrase
+            if pos not in emitted:
+                emitted.add(pos)
+                keep.append(-1 - k)
             continue
         if m == _REVERSAL:
             continue

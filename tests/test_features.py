@@ -222,8 +222,9 @@ def test_an_index_without_reversal_words_matches_as_before() -> None:
     """A bundle trained before reversal words carries no such entries: "lifts ban" stays
     tightening (and easing) there, so its predictions do not change."""
     state = lexicon_index().to_json()
-    state["phrases"] = [[k, [e for e in v if e[0] != "reversal"]] for k, v in state["phrases"] if v]
-    state["phrases"] = [p for p in state["phrases"] if p[1]]
+    state["phrases"] = [
+        [k, kept] for k, v in state["phrases"] if (kept := [e for e in v if e[0] != "reversal"])
+    ]
     old = LexiconIndex.from_json(state)
     text = "US lifts ban on Huawei suppliers"
     assert ("action", "tightening") in old.match(tokenize(text), text)
