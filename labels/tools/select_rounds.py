@@ -16,7 +16,13 @@
 - round 13 (after v009): tone, the weakest Chinese figure (CV tone macro-F1 0.688; 4% of
   random Chinese headlines carry a tone): 240 Chinese headlines and 100 English feed items
   nominated by one regulatory-vocabulary query per language (regulators, rules, penalties,
-  approvals, support), sampled uniformly.
+  approvals, support), sampled uniformly;
+- round 15 (after v012): tone, still the weakest figure in both languages (CV easing F1 0.52 on
+  the English feed; Chinese tightening 0.63, easing 0.61): 200 Chinese headlines by round 13's
+  regulatory query, sampled uniformly. (Round 9's English easing query had one unlabelled item
+  left, so round 15's English part is ranked by v012's P(easing) with ``rank_tone.py``; its
+  other Chinese part, 150 headlines, is ``classify labels suggest --strategy uncertainty
+  --seed 15`` on v012; both run after this tool.)
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -24,7 +30,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -148,6 +154,9 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         sel = {r["id"]: "round13:zh:regulatory-query" for r in rng.sample(zq, 240)}
         sel |= {r["id"]: "round13:en:regulatory-query" for r in rng.sample(eq, 100)}
         return sel
+    if round_no == 15:
+        zq = [r for r in zh if ZH_REGULATORY.search(r["text"])]
+        return {r["id"]: "round15:zh:regulatory-query" for r in rng.sample(zq, 200)}
     raise SystemExit(f"unknown round {round_no}")
 
 
