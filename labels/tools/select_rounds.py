@@ -23,6 +23,11 @@
   left, so round 15's English part is ranked by v012's P(easing) with ``rank_tone.py``; its
   other Chinese part, 150 headlines, is ``classify labels suggest --strategy uncertainty
   --seed 15`` on v012; both run after this tool.)
+- round 16 (after v013): the sectors weakest in CV (cross_sector F1 0.49, cloud 0.65,
+  healthtech 0.65, other_tech 0.66, edtech 0.72, telecom 0.73): per-sector keyword queries in
+  each language (``ZH_WEAK``, ``EN_WEAK``), each pool sampled uniformly, an item taken by the
+  first query that nominates it. (Its third part, 150 items, is ``classify labels suggest
+  --strategy uncertainty --seed 16`` on v013, run after this tool.)
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -30,7 +35,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -92,6 +97,39 @@ EN_REGULATORY = re.compile(
     r"\bpolicy|\bpolicies|crackdown|\bcurbs?\b",
     re.I,
 )
+
+#: round 16: (name, query, how many) for the sectors weakest in v013's CV
+ZH_WEAK = [
+    ("cloud", r"云计算|阿里云|腾讯云|华为云|算力|数据中心|服务器|SaaS|智算|云服务", 40),
+    ("telecom", r"5G|6G|运营商|中国移动|中国电信|中国联通|基站|宽带|光纤|频谱|通信", 35),
+    ("healthtech", r"医疗|医院|医药|药房|健康|医生|问诊|医保", 30),
+    ("edtech", r"教育|学而思|新东方|作业帮|猿辅导|好未来|网课|学习机|高考|学生", 25),
+    ("other_tech", r"机器人|卫星|航天|光伏|储能|电池|网络安全|地图|无人机|融资", 30),
+    ("cross_sector", r"平台经济|互联网行业|科技巨头|大厂|互联网公司|科技公司|反垄断|数据安全", 40),
+]
+EN_WEAK = [
+    ("cloud", r"\bcloud|data cent(er|re)|\bSaaS\b|\bservers?\b|computing power", 25),
+    (
+        "telecom",
+        r"\b5G\b|\b6G\b|carrier|China Mobile|China Telecom|China Unicom|base station|"
+        r"broadband|spectrum|network equipment",
+        25,
+    ),
+    ("healthtech", r"\b(health\w*|medical|hospital|medicine|pharma\w*|doctor|drug)", 15),
+    ("edtech", r"\b(education|edtech|tutor\w*|school|student)", 10),
+    (
+        "other_tech",
+        r"robot\w*|satellite|\bspace\b|solar|batter(y|ies)|cybersecurity|drone|"
+        r"venture capital",
+        20,
+    ),
+    (
+        "cross_sector",
+        r"tech (sector|industry|giants?|firms|companies)|platform economy|"
+        r"big tech|crackdown|internet (companies|firms|sector)",
+        25,
+    ),
+]
 
 
 def labelled_ids(labels: Path) -> set[str]:
@@ -157,6 +195,19 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
     if round_no == 15:
         zq = [r for r in zh if ZH_REGULATORY.search(r["text"])]
         return {r["id"]: "round15:zh:regulatory-query" for r in rng.sample(zq, 200)}
+    if round_no == 16:
+        sel = {}
+        for lang, pool_all, queries in (("zh", zh, ZH_WEAK), ("en", en, EN_WEAK)):
+            for name, query, n in queries:
+                q = re.compile(query, re.I)
+                pool = [
+                    r
+                    for r in pool_all
+                    if r["id"] not in sel and q.search((r.get("title") or "") + " " + r["text"])
+                ]
+                picked = rng.sample(pool, min(n, len(pool)))
+                sel |= {r["id"]: f"round16:{lang}:{name}-query" for r in picked}
+        return sel
     raise SystemExit(f"unknown round {round_no}")
 
 
