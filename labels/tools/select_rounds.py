@@ -28,6 +28,10 @@
   each language (``ZH_WEAK``, ``EN_WEAK``), each pool sampled uniformly, an item taken by the
   first query that nominates it. (Its third part, 150 items, is ``classify labels suggest
   --strategy uncertainty --seed 16`` on v013, run after this tool.)
+- round 17 (after round 16): 150 uniform random Chinese headlines and 100 uniform random
+  English feed items (CV measured on items like a real feed's; the learning curve still rose
+  with rounds 10, 11 and 15). (Its tone part, 100 Chinese and 100 English items with v013's
+  highest P(easing), is ``rank_tone.py`` run after this tool, skipping ids chosen here.)
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -35,7 +39,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -207,6 +211,10 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
                 ]
                 picked = rng.sample(pool, min(n, len(pool)))
                 sel |= {r["id"]: f"round16:{lang}:{name}-query" for r in picked}
+        return sel
+    if round_no == 17:
+        sel = {r["id"]: "round17:zh:random" for r in rng.sample(zh, 150)}
+        sel |= {r["id"]: "round17:en:random" for r in rng.sample(en, 100)}
         return sel
     raise SystemExit(f"unknown round {round_no}")
 
