@@ -32,6 +32,8 @@
   English feed items (CV measured on items like a real feed's; the learning curve still rose
   with rounds 10, 11 and 15). (Its tone part, 100 Chinese and 100 English items with v013's
   highest P(easing), is ``rank_tone.py`` run after this tool, skipping ids chosen here.)
+- round 18 (after round 17, while v014 trained): 300 uniform random Chinese headlines and 150
+  uniform random English feed items.
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -39,7 +41,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17|18 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -215,6 +217,10 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
     if round_no == 17:
         sel = {r["id"]: "round17:zh:random" for r in rng.sample(zh, 150)}
         sel |= {r["id"]: "round17:en:random" for r in rng.sample(en, 100)}
+        return sel
+    if round_no == 18:
+        sel = {r["id"]: "round18:zh:random" for r in rng.sample(zh, 300)}
+        sel |= {r["id"]: "round18:en:random" for r in rng.sample(en, 150)}
         return sel
     raise SystemExit(f"unknown round {round_no}")
 
