@@ -34,6 +34,9 @@
   highest P(easing), is ``rank_tone.py`` run after this tool, skipping ids chosen here.)
 - round 18 (after round 17, while v014 trained): 300 uniform random Chinese headlines and 150
   uniform random English feed items.
+- round 19 (after round 18): ``classify labels suggest --strategy uncertainty --seed 19`` on
+  v013, 300 Chinese headlines (36Kr + Toutiao) and 150 English feed items, run apart so each
+  language gets its share (not this tool).
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
