@@ -37,6 +37,10 @@
 - round 19 (after round 18): ``classify labels suggest --strategy uncertainty --seed 19`` on
   v013, 300 Chinese headlines (36Kr + Toutiao) and 150 English feed items, run apart so each
   language gets its share (not this tool).
+- round 20 (after round 19): ``classify labels suggest`` on v013 again, apart per language:
+  250 English feed items by ``--strategy uncertainty --seed 20`` (the English feed's sector
+  macro-F1 was furthest from its aim) and 199 Chinese headlines by ``--strategy mixed --seed
+  20`` (not this tool).
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
