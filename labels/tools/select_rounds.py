@@ -41,6 +41,9 @@
   250 English feed items by ``--strategy uncertainty --seed 20`` (the English feed's sector
   macro-F1 was furthest from its aim) and 199 Chinese headlines by ``--strategy mixed --seed
   20`` (not this tool).
+- round 21 (after round 20, while v014 trained): 300 Chinese headlines by ``classify labels
+  suggest --strategy uncertainty --seed 21`` on v013 (not this tool) and 150 uniform random
+  English feed items (this tool).
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -48,7 +51,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17|18 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17|18|21 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -229,6 +232,8 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         sel = {r["id"]: "round18:zh:random" for r in rng.sample(zh, 300)}
         sel |= {r["id"]: "round18:en:random" for r in rng.sample(en, 150)}
         return sel
+    if round_no == 21:
+        return {r["id"]: "round21:en:random" for r in rng.sample(en, 150)}
     raise SystemExit(f"unknown round {round_no}")
 
 
