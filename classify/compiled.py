@@ -64,7 +64,9 @@ class Batch:
     ``coded`` (batches a compiled model tokenized) its :class:`TokenCodes` and the code of
     every token, the articles' tokens laid end to end: only that model uses them; ``zh``
     whether each article is Chinese (:func:`~classify.text.is_chinese`), for the tone
-    decision's per-language weights.
+    decision's per-language weights; ``tune`` (training only) which articles are like a
+    user's feed — picked at random, not by a query or a model — so decision weights are
+    tuned on them (None: all).
     """
 
     tokens: list[list[str]]
@@ -72,11 +74,15 @@ class Batch:
     chars: list[int] | None = None
     coded: tuple[TokenCodes, np.ndarray] | None = None
     zh: list[bool] | None = None
+    tune: list[bool] | None = None
 
     def subset(self, idx: Sequence[int]) -> Batch:
         chars = None if self.chars is None else [self.chars[i] for i in idx]
         zh = None if self.zh is None else [self.zh[i] for i in idx]
-        return Batch([self.tokens[i] for i in idx], [self.matches[i] for i in idx], chars, zh=zh)
+        tune = None if self.tune is None else [self.tune[i] for i in idx]
+        return Batch(
+            [self.tokens[i] for i in idx], [self.matches[i] for i in idx], chars, zh=zh, tune=tune
+        )
 
 
 def length_bucket(chars: Sequence[int] | np.ndarray) -> np.ndarray:

@@ -95,6 +95,16 @@ CANDIDATES: dict[str, dict] = {
         "tone_lexicon_scale": _TONE_SCALE,
         "tone_per_language": False,
     },
+    # the shipped design with the tone decision weights tuned on every label, not only on
+    # the randomly picked ones (v013's and earlier versions' rule)
+    "lexicon+ngrams/tone-tuned-on-all": {
+        "ngram_max": 2,
+        "use_lexicon": True,
+        "lexicon_weight": 1.0,
+        "C": 16.0,
+        "tone_lexicon_scale": _TONE_SCALE,
+        "tone_tune_random": False,
+    },
     # the same with the decision rule before issue #10: per-label thresholds only, so a long
     # article keeps every sector that clears its threshold (and a text none clears has none)
     "lexicon+unigrams/thresholds-only": {
@@ -374,9 +384,14 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         self.labels = labels
         self.per_language = per_language
 
-    def fit(self, X, y: np.ndarray, zh: np.ndarray | None = None) -> ToneModel:  # noqa: ANN001
+    def fit(  # noqa: ANN001
+        self, X, y: np.ndarray, zh: np.ndarray | None = None, tune_rows: np.ndarray | None = None
+    ) -> ToneModel:
         """Fit on features ``X`` and tone indices ``y``; ``zh`` (bool per row) for the
-        per-language decision weights."""
+        per-language decision weights; ``tune_rows`` (bool per row) the rows the weights are
+        tuned on (the model is fitted on all): items picked by a query or by a model's
+        uncertainty carry a tone far more often than a feed does, and weights tuned on them
+        over-flag ordinary items."""
         y = np.asarray(y, dtype=int)
         self.model_, self.present_ = self._fit(X, y)
         coef = np.zeros((len(self.labels), X.shape[1]))
@@ -391,7 +406,10 @@ class ToneModel(ClassifierMixin, BaseEstimator):
                 coef[int(cls)] += est.coef_[k] / n_folds
         self.coef_ = coef
         zh = None if zh is None or not self.per_language else np.asarray(zh, dtype=bool)
-        self.weights_ = self._tune_weights(X, y, zh) if self.tune else np.ones(len(self.labels))
+        rows = None if tune_rows is None else np.asarray(tune_rows, dtype=bool)
+        self.weights_ = (
+            self._tune_weights(X, y, zh, rows) if self.tune else np.ones(len(self.labels))
+        )
         self.n_features_in_ = X.shape[1]
         self._compile()
         return self
@@ -413,9 +431,13 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         P[:, present] = m.predict_proba(X)
         return P
 
-    def _tune_weights(self, X, y: np.ndarray, zh: np.ndarray | None = None) -> np.ndarray:  # noqa: ANN001
+    def _tune_weights(  # noqa: ANN001
+        self, X, y: np.ndarray, zh: np.ndarray | None = None, rows: np.ndarray | None = None
+    ) -> np.ndarray:
         """Weights maximising out-of-fold macro-F1; with ``zh``, one row per language (a
-        language with fewer than 20 articles or a single tone keeps the pooled weights)."""
+        language with fewer than 20 articles or a single tone keeps the pooled weights). With
+        ``rows``, the out-of-fold predictions of every row are made as before and only the
+        given rows are scored (all of them when fewer than 20 are given)."""
         counts = np.bincount(y, minlength=len(self.labels))
         learnable = counts[counts >= 2]
         if len(learnable) < 2:
@@ -430,15 +452,17 @@ class ToneModel(ClassifierMixin, BaseEstimator):
         for tr, te in folds:
             m, present = self._fit(X[tr], y[tr])
             P[te] = self._proba(m, present, X[te])
-        pooled = _best_weights(P, y, len(self.labels))
+        if rows is None or rows.sum() < 20:
+            rows = np.ones(len(y), dtype=bool)
+        pooled = _best_weights(P[rows], y[rows], len(self.labels))
         if zh is None:
             return pooled
-        rows = []
+        out = []
         for lang in (False, True):  # English, then Chinese
-            of = zh == lang
+            of = (zh == lang) & rows
             enough = of.sum() >= 20 and len(np.unique(y[of])) >= 2
-            rows.append(_best_weights(P[of], y[of], len(self.labels)) if enough else pooled)
-        return np.vstack(rows)
+            out.append(_best_weights(P[of], y[of], len(self.labels)) if enough else pooled)
+        return np.vstack(out)
 
     def _compile(self) -> None:
         """Stack each fold's per-class decision and calibrator (classes in ``present_`` order)."""
@@ -486,7 +510,9 @@ class Classifier(BaseEstimator):
     ``fit(batch, Y, y_tone)`` takes a tokenized :class:`~classify.compiled.Batch`, the
     multi-hot sector matrix and the tone indices (:func:`classify.schema.targets`). Fitted:
     ``featurizer_``, ``sectors_``, ``tone_``, ``tone_scale_`` and ``compiled_`` (the
-    prediction object, which ``predict_proba``/``predict`` use).
+    prediction object, which ``predict_proba``/``predict`` use). ``tone_tune_random``: tune
+    the tone decision weights on the batch's ``tune`` rows only (the labels picked at random,
+    :func:`classify.train.picked_at_random`) when the batch names them.
     """
 
     def __init__(
@@ -505,6 +531,7 @@ class Classifier(BaseEstimator):
         at_least_one: bool = True,
         tone_per_language: bool = True,
         non_tech_no_tone: bool = True,
+        tone_tune_random: bool = True,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
@@ -520,6 +547,7 @@ class Classifier(BaseEstimator):
         self.at_least_one = at_least_one
         self.tone_per_language = tone_per_language
         self.non_tech_no_tone = non_tech_no_tone
+        self.tone_tune_random = tone_tune_random
 
     def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
         self.featurizer_ = Featurizer(
@@ -548,7 +576,12 @@ class Classifier(BaseEstimator):
                 tune=self.tune,
                 per_language=self.tone_per_language,
             )
-            self.tone_.fit(X @ sp.diags(self.tone_scale_, format="csr"), y_tone, zh=batch.zh)
+            self.tone_.fit(
+                X @ sp.diags(self.tone_scale_, format="csr"),
+                y_tone,
+                zh=batch.zh,
+                tune_rows=batch.tune if self.tone_tune_random else None,
+            )
         self.compiled_ = self.compile()
         return self
 

@@ -145,6 +145,7 @@ def train(
         )
     Y, y = targets(examples)
     batch = tokenize_batch([e.title for e in examples], [e.text for e in examples])
+    batch.tune = [picked_at_random(e) for e in examples]
     names = list(candidates) if candidates else list(CANDIDATES)
     unknown = [c for c in names if c not in CANDIDATES]
     if unknown:
@@ -479,6 +480,16 @@ def language_group(e: Example) -> str:
     """The language an example is reported under: English vs Chinese (by script, as the compiled
     model decides it: :func:`classify.text.is_chinese` of title + text)."""
     return "zh" if is_chinese(article_raw(e.title, e.text or "")) else "en"
+
+
+def picked_at_random(e: Example) -> bool:
+    """Whether a label's item is like a user's feed: its ``selected`` field (how the item was
+    chosen for labelling) is absent or names a random pick. Items nominated by a keyword
+    query, a model's uncertainty or its P(easing) carry a tone far more often than a feed
+    does, so decision weights are tuned on the others (``Batch.tune``); a label file without
+    ``selected`` counts whole."""
+    sel = e.extra.get("selected")
+    return sel is None or "random" in str(sel)
 
 
 def slice_groups(examples: list[Example], chars: list[int]) -> np.ndarray:

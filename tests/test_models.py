@@ -199,6 +199,59 @@ def test_tone_model_tunes_weights_per_language_from_out_of_fold_probabilities() 
     assert ToneModel(C=1.0, per_language=True).fit(X, y).weights_.ndim == 1
 
 
+def test_tone_weights_are_tuned_on_the_rows_picked_at_random() -> None:
+    """``tune_rows`` limits weight tuning to the given rows: half the rows are "targeted"
+    (mostly tightening, with strong signals), half "random" (rarely toned, weak signals);
+    the weights equal those of the same out-of-fold predictions scored on the random rows
+    alone, differ from tuning on all rows, and fewer than 20 given rows fall back to all."""
+    from classify.models import ToneModel, _best_weights
+
+    rng = np.random.default_rng(1)
+    n = 400
+    random_rows = np.arange(n) % 2 == 0
+    t, e, none = TONES.index("tightening"), TONES.index("easing"), TONES.index("none")
+    u = rng.random(n)
+    y = np.where(u < np.where(random_rows, 0.08, 0.6), t, np.where(u > 0.97, e, none)).astype(int)
+    X = sp.csr_matrix(
+        np.column_stack([(y == t) * 0.8 + rng.normal(0, 0.6, n), (y == e) + rng.normal(0, 0.5, n)])
+    )
+    on_all = ToneModel(C=1.0).fit(X, y)
+    on_random = ToneModel(C=1.0).fit(X, y, tune_rows=random_rows)
+    # the fitted model is the same (all rows); only the decision weights move
+    assert np.allclose(on_all.predict_proba(X), on_random.predict_proba(X))
+    assert on_random.weights_.tolist() != on_all.weights_.tolist()
+    # ... and they are the best weights for the random rows' out-of-fold predictions
+    m = ToneModel(C=1.0)
+    P = np.zeros((n, len(TONES)))
+    from sklearn.model_selection import StratifiedKFold
+
+    for tr, te in StratifiedKFold(3, shuffle=True, random_state=0).split(X, y):
+        fm, present = m._fit(X[tr], y[tr])
+        P[te] = m._proba(fm, present, X[te])
+    expect = _best_weights(P[random_rows], y[random_rows], len(TONES))
+    assert on_random.weights_.tolist() == expect.tolist()
+    few = np.zeros(n, dtype=bool)
+    few[:10] = True
+    assert ToneModel(C=1.0).fit(X, y, tune_rows=few).weights_.tolist() == on_all.weights_.tolist()
+
+
+def test_train_tunes_on_labels_picked_at_random() -> None:
+    """``selected`` names how an item was chosen: random picks and labels without the field
+    count for tuning, query or model nominations do not."""
+    from classify.labels import Example
+    from classify.train import picked_at_random
+
+    def ex(sel: str | None) -> Example:
+        return Example("x", ["ai"], "none", "t", extra={} if sel is None else {"selected": sel})
+
+    assert picked_at_random(ex(None))
+    assert picked_at_random(ex("round18:zh:random"))
+    assert picked_at_random(ex("round4:en:en-random"))
+    assert not picked_at_random(ex("round19:en:suggest-uncertainty-v013"))
+    assert not picked_at_random(ex("round17:zh:v013-p-easing"))
+    assert not picked_at_random(ex("round16:zh:cloud-query"))
+
+
 @pytest.fixture(scope="module")
 def synthetic_fit(tmp_path_factory: pytest.TempPathFactory) -> tuple:
     """(batch, classifier fitted on it, its compiled copy saved and loaded back): the synthetic
