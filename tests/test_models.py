@@ -355,3 +355,33 @@ def test_supported_macro_f1_leaves_out_labels_with_few_examples():
     assert m["macro_f1"] == pytest.approx((1.0 + f1_label1 + 0.0) / 3)
     assert supported_macro_f1(m, 10) == pytest.approx((1.0 + f1_label1) / 2)
     assert supported_macro_f1(m, 50) is None
+
+
+def test_selection_scores_tone_on_the_items_picked_at_random() -> None:
+    """With ``random:`` slices, tone in the selection score comes from them (not the targeted
+    items, nor slices under 30 items); without them, from the ``slice:`` groups."""
+    from classify.train import selection_score
+
+    def g(n: int, tone: float) -> dict:
+        return {
+            "n": n,
+            "sector_macro_f1": 0.5,
+            "tone_macro_f1": tone,
+            "sectors_predicted": 1.0,
+            "sectors_gold": 1.0,
+        }
+
+    base = {"sectors": {"macro_f1": 0.5}, "tone": {"macro_f1": 0.5}}
+    plain = {**base, "by_group": {"slice:en-lead": g(100, 0.9), "slice:zh-headline": g(100, 0.7)}}
+    assert selection_score(plain) == pytest.approx(0.5 + 0.8)
+    picked = {
+        **base,
+        "by_group": {
+            **plain["by_group"],
+            "random:en-lead": g(40, 0.6),
+            "random:zh-headline": g(50, 0.4),
+            "random:en-article": g(10, 0.0),  # too few to count
+            "random:targeted": g(500, 1.0),  # never counts
+        },
+    }
+    assert selection_score(picked) == pytest.approx(0.5 + 0.5)
