@@ -148,6 +148,10 @@ EN_WEAK = [
 ]
 
 
+#: uniform random rounds: round -> (Chinese headlines, English feed items), drawn in that order
+RANDOM_ROUNDS = {10: (300, 200), 11: (500, 0), 17: (150, 100), 18: (300, 150), 21: (0, 150)}
+
+
 def labelled_ids(labels: Path) -> set[str]:
     out = set()
     for p in [
@@ -174,6 +178,12 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
     ]
     en = [r for r in load(corpora, "rss_en") if r["id"] not in known]
     rng = random.Random(SEED + round_no)
+    if round_no in RANDOM_ROUNDS:
+        sel = {}
+        for lang, pool, n in zip(("zh", "en"), (zh, en), RANDOM_ROUNDS[round_no], strict=True):
+            if n:
+                sel |= {r["id"]: f"round{round_no}:{lang}:random" for r in rng.sample(pool, n)}
+        return sel
     if round_no == 9:
         rand = rng.sample(zh, 240)
         taken = {r["id"] for r in rand}
@@ -183,12 +193,6 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         sel |= {r["id"]: "round9:zh:easing-query" for r in rng.sample(zt, 60)}
         sel |= {r["id"]: "round9:en:easing-query" for r in rng.sample(et, 60)}
         return sel
-    if round_no == 10:
-        sel = {r["id"]: "round10:zh:random" for r in rng.sample(zh, 300)}
-        sel |= {r["id"]: "round10:en:random" for r in rng.sample(en, 200)}
-        return sel
-    if round_no == 11:
-        return {r["id"]: "round11:zh:random" for r in rng.sample(zh, 500)}
     if round_no == 12:
         sel = {}
         for name, query, n in EN_THIN:
@@ -224,16 +228,6 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
                 picked = rng.sample(pool, min(n, len(pool)))
                 sel |= {r["id"]: f"round16:{lang}:{name}-query" for r in picked}
         return sel
-    if round_no == 17:
-        sel = {r["id"]: "round17:zh:random" for r in rng.sample(zh, 150)}
-        sel |= {r["id"]: "round17:en:random" for r in rng.sample(en, 100)}
-        return sel
-    if round_no == 18:
-        sel = {r["id"]: "round18:zh:random" for r in rng.sample(zh, 300)}
-        sel |= {r["id"]: "round18:en:random" for r in rng.sample(en, 150)}
-        return sel
-    if round_no == 21:
-        return {r["id"]: "round21:en:random" for r in rng.sample(en, 150)}
     raise SystemExit(f"unknown round {round_no}")
 
 
