@@ -165,6 +165,23 @@ def labelled_ids(labels: Path) -> set[str]:
     return out
 
 
+def title_text(r: dict) -> str:
+    """What a keyword query searches: the title (if any) and the text."""
+    return (r.get("title") or "") + " " + r["text"]
+
+
+def by_queries(
+    rng: random.Random, records: list[dict], queries: list, prefix: str, sel: dict[str, str]
+) -> dict[str, str]:
+    """``sel`` plus, per (name, query, n) in order, up to n records the query nominates that
+    no earlier query took, sampled uniformly, each marked ``{prefix}:{name}-query``."""
+    for name, query, n in queries:
+        q = re.compile(query, re.I)
+        pool = [r for r in records if r["id"] not in sel and q.search(title_text(r))]
+        sel |= {r["id"]: f"{prefix}:{name}-query" for r in rng.sample(pool, min(n, len(pool)))}
+    return sel
+
+
 def load(corpora: Path, name: str) -> list[dict]:
     return [json.loads(line) for line in open(corpora / f"{name}.jsonl", encoding="utf-8")]
 
@@ -188,27 +205,16 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         rand = rng.sample(zh, 240)
         taken = {r["id"] for r in rand}
         zt = [r for r in zh if r["id"] not in taken and ZH_EASING.search(r["text"])]
-        et = [r for r in en if EN_EASING.search((r.get("title") or "") + " " + r["text"])]
+        et = [r for r in en if EN_EASING.search(title_text(r))]
         sel = {r["id"]: "round9:zh:random" for r in rand}
         sel |= {r["id"]: "round9:zh:easing-query" for r in rng.sample(zt, 60)}
         sel |= {r["id"]: "round9:en:easing-query" for r in rng.sample(et, 60)}
         return sel
     if round_no == 12:
-        sel = {}
-        for name, query, n in EN_THIN:
-            q = re.compile(query, re.I)
-            pool = [
-                r
-                for r in en
-                if r["id"] not in sel and q.search((r.get("title") or "") + " " + r["text"])
-            ]
-            sel |= {
-                r["id"]: f"round12:en:{name}-query" for r in rng.sample(pool, min(n, len(pool)))
-            }
-        return sel
+        return by_queries(rng, en, EN_THIN, "round12:en", {})
     if round_no == 13:
         zq = [r for r in zh if ZH_REGULATORY.search(r["text"])]
-        eq = [r for r in en if EN_REGULATORY.search((r.get("title") or "") + " " + r["text"])]
+        eq = [r for r in en if EN_REGULATORY.search(title_text(r))]
         sel = {r["id"]: "round13:zh:regulatory-query" for r in rng.sample(zq, 240)}
         sel |= {r["id"]: "round13:en:regulatory-query" for r in rng.sample(eq, 100)}
         return sel
@@ -216,18 +222,8 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
         zq = [r for r in zh if ZH_REGULATORY.search(r["text"])]
         return {r["id"]: "round15:zh:regulatory-query" for r in rng.sample(zq, 200)}
     if round_no == 16:
-        sel = {}
-        for lang, pool_all, queries in (("zh", zh, ZH_WEAK), ("en", en, EN_WEAK)):
-            for name, query, n in queries:
-                q = re.compile(query, re.I)
-                pool = [
-                    r
-                    for r in pool_all
-                    if r["id"] not in sel and q.search((r.get("title") or "") + " " + r["text"])
-                ]
-                picked = rng.sample(pool, min(n, len(pool)))
-                sel |= {r["id"]: f"round16:{lang}:{name}-query" for r in picked}
-        return sel
+        sel = by_queries(rng, zh, ZH_WEAK, "round16:zh", {})
+        return by_queries(rng, en, EN_WEAK, "round16:en", sel)
     raise SystemExit(f"unknown round {round_no}")
 
 
