@@ -49,6 +49,7 @@ __all__ = [
     "best_threshold",
     "RATIO_GRID",
     "MIN_BUCKET",
+    "MIN_TUNE_POSITIVES",
     "decision_score",
     "best_ratios",
     "SectorModel",
@@ -104,6 +105,17 @@ CANDIDATES: dict[str, dict] = {
         "C": 16.0,
         "tone_lexicon_scale": _TONE_SCALE,
         "tone_tune_random": False,
+    },
+    # lexicon + unigrams with the sector thresholds and length ratios, too, tuned on the
+    # labels picked at random (keyword queries nominate a weak sector's items, and a
+    # threshold tuned on them is too low for a feed)
+    "lexicon+unigrams/sectors-tuned-on-random": {
+        "ngram_max": 1,
+        "use_lexicon": True,
+        "lexicon_weight": 1.0,
+        "C": 8.0,
+        "tone_lexicon_scale": _TONE_SCALE,
+        "sector_tune_random": True,
     },
     # the same with the decision rule before issue #10: per-label thresholds only, so a long
     # article keeps every sector that clears its threshold (and a text none clears has none)
@@ -173,6 +185,8 @@ def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(THRESHOLD_GRID[best[len(best) // 2]])
 
 
+#: a label with fewer positives than this among the tuning rows is tuned on all rows
+MIN_TUNE_POSITIVES = 20
 RATIO_GRID = (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
 #: fewer articles than this in a length bucket: its ratio stays 0 (thresholds alone)
 MIN_BUCKET = 30
@@ -239,12 +253,23 @@ class SectorModel(ClassifierMixin, BaseEstimator):
         self.relative = relative
         self.at_least_one = at_least_one
 
-    def fit(self, X, Y: np.ndarray, chars: np.ndarray | None = None) -> SectorModel:  # noqa: ANN001
+    def fit(  # noqa: ANN001
+        self,
+        X,
+        Y: np.ndarray,
+        chars: np.ndarray | None = None,
+        tune_rows: np.ndarray | None = None,
+    ) -> SectorModel:
         """Fit every label; ``chars`` (article lengths) lets the decision depend on length.
 
         With ``tune``, per-label thresholds come from inner out-of-fold probabilities; with
         ``relative`` and ``chars``, so does one ratio-to-top per length bucket (see
-        :func:`classify.compiled.decide_sectors`).
+        :func:`classify.compiled.decide_sectors`). ``tune_rows`` (bool per row): the rows the
+        thresholds and ratios are tuned on (the models are fitted on all rows), as for
+        :meth:`ToneModel.fit`: items a keyword query or a model's uncertainty nominated hold
+        a weak sector several times as often as a feed does, and a threshold tuned on them
+        is too low for the feed. A label with fewer than :data:`MIN_TUNE_POSITIVES`
+        positives among those rows is tuned on all rows.
         """
         Y = np.asarray(Y)
         self.estimators_, coefs = [], []
@@ -262,18 +287,27 @@ class SectorModel(ClassifierMixin, BaseEstimator):
             coefs.append(np.mean([c.estimator.coef_[0] for c in m.calibrated_classifiers_], axis=0))
             if self.tune:
                 P_inner[:, j] = self._oof_proba(X, y)
+        rows = np.ones(len(Y), dtype=bool) if tune_rows is None else np.asarray(tune_rows, bool)
         if self.tune:
-            thr = [
-                best_threshold(Y[:, j], P_inner[:, j])
-                if not isinstance(self.estimators_[j], float)
-                else 0.5
-                for j in range(Y.shape[1])
-            ]
+            thr = []
+            for j in range(Y.shape[1]):
+                if isinstance(self.estimators_[j], float):
+                    thr.append(0.5)
+                    continue
+                on = rows if Y[rows, j].sum() >= MIN_TUNE_POSITIVES else slice(None)
+                thr.append(best_threshold(Y[on, j], P_inner[on, j]))
         else:
             thr = [0.5] * Y.shape[1]
         self.thresholds_ = np.array(thr)
         self.ratio_ = (
-            best_ratios(Y, P_inner, self.thresholds_, chars, self.labels, self.at_least_one)
+            best_ratios(
+                Y[rows],
+                P_inner[rows],
+                self.thresholds_,
+                np.asarray(chars)[rows],
+                self.labels,
+                self.at_least_one,
+            )
             if self.tune and self.relative and chars is not None
             else None
         )
@@ -512,7 +546,8 @@ class Classifier(BaseEstimator):
     ``featurizer_``, ``sectors_``, ``tone_``, ``tone_scale_`` and ``compiled_`` (the
     prediction object, which ``predict_proba``/``predict`` use). ``tone_tune_random``: tune
     the tone decision weights on the batch's ``tune`` rows only (the labels picked at random,
-    :func:`classify.train.picked_at_random`) when the batch names them.
+    :func:`classify.train.picked_at_random`) when the batch names them;
+    ``sector_tune_random``: the same for the sector thresholds and length ratios.
     """
 
     def __init__(
@@ -532,6 +567,7 @@ class Classifier(BaseEstimator):
         tone_per_language: bool = True,
         non_tech_no_tone: bool = True,
         tone_tune_random: bool = True,
+        sector_tune_random: bool = False,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
@@ -548,6 +584,7 @@ class Classifier(BaseEstimator):
         self.tone_per_language = tone_per_language
         self.non_tech_no_tone = non_tech_no_tone
         self.tone_tune_random = tone_tune_random
+        self.sector_tune_random = sector_tune_random
 
     def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
         self.featurizer_ = Featurizer(
@@ -569,7 +606,12 @@ class Classifier(BaseEstimator):
                 relative=self.relative,
                 at_least_one=self.at_least_one,
             )
-            self.sectors_.fit(X, Y, None if batch.chars is None else np.asarray(batch.chars))
+            self.sectors_.fit(
+                X,
+                Y,
+                None if batch.chars is None else np.asarray(batch.chars),
+                tune_rows=batch.tune if self.sector_tune_random else None,
+            )
             self.tone_ = ToneModel(
                 C=tone_C,
                 random_state=self.random_state,

@@ -213,6 +213,7 @@ def train(
             "sectors": {s: int(Y[:, j].sum()) for j, s in enumerate(SECTORS)},
             "tones": {t: int((y == k).sum()) for k, t in enumerate(TONES)},
             "sources": _count(e.source for e in examples),
+            "picked_at_random": int(sum(batch.tune)),
             "ids": sorted(e.id for e in examples),
         },
         "lexicon_sha256": lexicon.fingerprint(),
@@ -629,6 +630,21 @@ def model_card(manifest: dict, results: dict) -> str:
         else "per-label thresholds only"
     )
     gold_rows = _guideline_rows(manifest.get("guideline_examples"))
+    params = CANDIDATES.get(manifest["candidate"], {})
+    n_random = td.get("picked_at_random")
+    random_rows = (
+        f"the {n_random} labels picked at random (`selected` absent or random)"
+        if n_random is not None
+        else "the labels picked at random"
+    )
+    tuned_on = (
+        f"- Decisions tuned on: tone weights — "
+        f"{random_rows if params.get('tone_tune_random', True) else 'all labels'}; sector "
+        f"thresholds and length ratios — "
+        f"{random_rows if params.get('sector_tune_random', False) else 'all labels'}. The "
+        "models themselves are fitted on all labels; items a keyword query or a model's "
+        "uncertainty nominated carry a tone and a weak sector far more often than a feed does."
+    )
     promo = manifest.get("promotion", {})
     cmp = manifest.get("comparison_with_current")
     before_after = (
@@ -669,6 +685,7 @@ fold). Nothing here is measured on training data.
   three fold models); decision weights for tightening and easing tuned on inner
   out-of-fold probabilities, for English and Chinese apart in designs with per-language
   weights; `tone_index` = P(easing) − P(tightening).
+{tuned_on}
 
 ## Candidate comparison (same folds)
 The winner has the highest selection score: slice-averaged sector macro-F1 + slice-averaged

@@ -235,6 +235,43 @@ def test_tone_weights_are_tuned_on_the_rows_picked_at_random() -> None:
     assert ToneModel(C=1.0).fit(X, y, tune_rows=few).weights_.tolist() == on_all.weights_.tolist()
 
 
+def test_sector_thresholds_are_tuned_on_the_rows_picked_at_random() -> None:
+    """``SectorModel.fit(tune_rows=)``: a label whose positives are mostly in "targeted" rows
+    (picked by a keyword query, weak signal there) gets a higher threshold when tuned on the
+    random rows than on all; the fitted models are the same; a label with fewer than
+    ``MIN_TUNE_POSITIVES`` positives among the given rows keeps the all-rows threshold."""
+    from classify.models import MIN_TUNE_POSITIVES, SectorModel
+
+    rng = np.random.default_rng(3)
+    n = 600
+    random_rows = np.arange(n) % 2 == 0
+    u = rng.random(n)
+    # label 0: rare among random rows (10%), common among targeted ones (50%); label 1: rare
+    # everywhere among random rows (below MIN_TUNE_POSITIVES), common among targeted ones
+    y0 = u < np.where(random_rows, 0.1, 0.5)
+    y1 = (u < np.where(random_rows, 0.0, 0.4)) | (random_rows & (np.arange(n) < 20))
+    assert y1[random_rows].sum() < MIN_TUNE_POSITIVES <= y0[random_rows].sum()
+    Y = np.column_stack([y0, y1]).astype(int)
+    X = sp.csr_matrix(
+        np.column_stack([y0 * 1.0 + rng.normal(0, 0.8, n), y1 + rng.normal(0, 0.8, n)])
+    )
+    labels = ("ai", "cloud")
+    on_all = SectorModel(C=1.0, labels=labels, relative=False).fit(X, Y)
+    on_random = SectorModel(C=1.0, labels=labels, relative=False).fit(X, Y, tune_rows=random_rows)
+    assert np.allclose(on_all.predict_proba(X), on_random.predict_proba(X))
+    assert on_random.thresholds_[0] > on_all.thresholds_[0]
+    assert on_random.thresholds_[1] == on_all.thresholds_[1]
+    # ... and the random rows' F1 is at least as good with their own threshold
+    from sklearn.metrics import f1_score
+
+    P = on_all.predict_proba(X)[random_rows, 0]
+    f = [f1_score(y0[random_rows], m.thresholds_[0] <= P) for m in (on_all, on_random)]
+    assert f[1] >= f[0]
+    every = np.ones(n, dtype=bool)
+    same = SectorModel(C=1.0, labels=labels, relative=False).fit(X, Y, tune_rows=every)
+    assert same.thresholds_.tolist() == on_all.thresholds_.tolist()
+
+
 def test_train_tunes_on_labels_picked_at_random() -> None:
     """``selected`` names how an item was chosen: random picks and labels without the field
     count for tuning, query or model nominations do not."""
