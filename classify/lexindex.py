@@ -39,7 +39,12 @@ Match = tuple[str, str]  # (group, value): ("entity", id) | ("term", sector) | (
 CUE_WINDOW = 30
 #: How many tokens after a reversal word ("lifts") a tightening word is its object ("ban").
 REVERSAL_WINDOW = 4
+#: How many tokens before a postposed reversal word ("lifted", 解除) a tightening word is its
+#: object, per language ("ban lifted"; 禁令解除, 关税战暂停): short, as the passive is terse
+#: and a longer reach pairs clauses ("fined, shares dropped").
+REVERSAL_AFTER_WINDOW = {"en": 1, "zh": 2}
 _REVERSAL: Match = ("reversal", "")
+_REVERSAL_AFTER = {lang: ("reversal", f"after:{w}") for lang, w in REVERSAL_AFTER_WINDOW.items()}
 _EASING: Match = ("action", "easing")
 
 _ODD_PUNCT = re.compile(r"[^\w\s.\-&'’:/]")  # characters tokenizing strips from a name (Face++)
@@ -100,17 +105,35 @@ def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> li
     """Matches with each reversal word and the tightening words it governs made one easing action.
 
     A tightening match starting 1..:data:`REVERSAL_WINDOW` tokens after a reversal word is its
-    object ("lift" … "ban"): the object is dropped, and the reversal word's own action entries
-    (easing "lift", tightening "revoke") become a single easing one. Reversal entries add no
-    feature column; unpaired ones are dropped, so a text without a pair matches as before.
+    object ("lift" … "ban"), and so is one just before a postposed reversal word ("ban"
+    "lifted", 禁令解除; :data:`REVERSAL_AFTER_WINDOW`): the object is dropped, and the
+    reversal word's own action entries (easing "lift", tightening "revoke") become a single
+    easing one. Reversal entries add no feature column; unpaired ones are dropped, so a text
+    without a pair matches as before.
     """
     rev_at = {where[k] for k, m in enumerate(out) if m == _REVERSAL}
+    post_at = {
+        where[k]: int(m[1].split(":")[1])
+        for k, m in enumerate(out)
+        if m[0] == "reversal" and m[1].startswith("after:")
+    }
+    # the last token of each tightening phrase a postposed undoer may take as its object
+    object_end = {
+        where[k]: where[k] + int(m[1].split(":")[1]) - 1
+        for k, m in enumerate(out)
+        if m[0] == "reversal" and m[1].startswith("object:")
+    }
     paired: set[int] = set()
     drop: set[int] = set()
     for k, (g, v) in enumerate(out):
         if g == "action" and v == "tightening":
-            # the nearest reversal word before it, within the window
-            q = max((r for r in rev_at if 0 < where[k] - r <= REVERSAL_WINDOW), default=None)
+            # the nearest reversal word before it, within the window; else the nearest
+            # postposed one after it
+            p = where[k]
+            q = max((r for r in rev_at if 0 < p - r <= REVERSAL_WINDOW), default=None)
+            if q is None and p in object_end:
+                e = object_end[p]
+                q = min((r for r, w in post_at.items() if 0 < r - e <= w), default=None)
             if q is not None:
                 paired.add(q)
                 drop.add(k)
@@ -120,12 +143,12 @@ def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> li
         pos = where[k]
         if k in drop:
             continue
-        if pos in paired and (m == _REVERSAL or m[0] == "action"):
+        if pos in paired and (m[0] in ("reversal", "action")):
             if pos not in emitted:
                 emitted.add(pos)
                 keep.append(-1 - k)
             continue
-        if m == _REVERSAL:
+        if m[0] == "reversal":
             continue
         keep.append(k)
     result = [_EASING if k < 0 else out[k] for k in keep]
@@ -243,6 +266,22 @@ class LexiconIndex:
         for words in lexicon.reversals().values():
             for w in words:
                 add(w, *_REVERSAL)
+        for lang, words in lexicon.reversals(after=True).items():
+            for w in words:
+                add(w, *_REVERSAL_AFTER[lang])
+        # the tightening phrases a postposed undoer can take as its object: those ending in a
+        # restriction noun ("export curbs", 加征关税), not misconduct words (违规, illegal)
+        heads = {
+            t
+            for words in lexicon.reversal_objects().values()
+            for w in words
+            if (t := tuple(tok.tokenize(w)))
+        }
+        for key, bucket in phrases.items():
+            if ("action", "tightening") in bucket and any(
+                key[len(key) - len(h) :] == h for h in heads if len(h) <= len(key)
+            ):
+                bucket.append(("reversal", f"object:{len(key)}"))
         return cls(phrases, entities, tok.user_words, lexicon.fingerprint(), conditions)
 
     def to_json(self) -> dict:
@@ -346,7 +385,7 @@ class LexiconIndex:
             if phrases_out is not None:
                 phrases_out[:] = [phrases_out[k] for k in kept]
             out, where = [out[k] for k in kept], [where[k] for k in kept]
-        if _REVERSAL in out:
+        if any(m[0] == "reversal" for m in out):
             return _reverse(out, where, phrases_out)
         return out
 

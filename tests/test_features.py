@@ -218,6 +218,43 @@ def test_undoing_a_restriction_is_easing() -> None:
     assert len(phrases) == len(m) and ("action", "easing") in m
 
 
+def test_a_restriction_undone_after_it_is_easing() -> None:
+    """Postposed undoers ("ban lifted", 禁令解除, 关税战暂停) pair with the restriction just
+    before them (out of fold, "关税战暂停" and "crackdown has eased" were called tightening);
+    a penalty followed by a second penalty, a misconduct word, or an undoer too far away
+    stays tightening."""
+    idx = lexicon_index()
+    tight = LEXICON_COLUMNS.index("action:tightening")
+    easy = LEXICON_COLUMNS.index("action:easing")
+
+    def tone(text: str) -> tuple[float, float]:
+        row = idx.counts([idx.match(tokenize(text), text)])[0]
+        return float(row[tight]), float(row[easy])
+
+    for text in (
+        "The TikTok ban was lifted",
+        "US export curbs eased for Nvidia",
+        "Tariffs paused for 90 days",
+        "China's regulatory crackdown has eased",
+        "关税战暂停",
+        "美方加征关税继续暂停一年",
+        "特朗普签署命令：将TikTok禁令推迟75天",
+        "对华为的制裁被撤销",
+    ):
+        t, e = tone(text)
+        assert t == 0.0 and e > 0.0, text
+    for text in (
+        "Huawei banned and blocked",  # "blocked" is not a postposed undoer
+        "fined, shares dropped",
+        "The app was banned, then its developer delayed the update",  # undoer too far
+        "平台违规撤销备案",  # 违规 is misconduct, not a restriction to undo
+        "因违规暂停新用户注册",
+        "被罚款并暂停营业",
+    ):
+        t, e = tone(text)
+        assert t > 0.0 and e == 0.0, text
+
+
 def test_an_index_without_reversal_words_matches_as_before() -> None:
     """A bundle trained before reversal words carries no such entries: "lifts ban" stays
     tightening (and easing) there, so its predictions do not change."""

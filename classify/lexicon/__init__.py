@@ -19,6 +19,7 @@ __all__ = [
     "entities",
     "actions",
     "reversals",
+    "reversal_objects",
     "sector_terms",
     "chinese_words",
     "fingerprint",
@@ -76,13 +77,23 @@ def actions() -> dict[str, dict[str, tuple[str, ...]]]:
 
 
 @functools.cache
-def reversals() -> dict[str, tuple[str, ...]]:
+def reversals(after: bool = False) -> dict[str, tuple[str, ...]]:
     """Words that undo a restriction ("lift", "relaxes", 取消, 解除): {'en': ..., 'zh': ...}.
 
     A tightening word a few tokens after one of them is its object ("lifts the ban", "judge
     blocks Montana's ban", 解除对美光的禁令): the pair is one easing action, not a tightening one.
+    ``after``: the postposed ones instead, whose object comes just before them ("ban lifted",
+    禁令解除, 关税战暂停).
     """
-    data = _read("actions.yaml").get("reversal", {})
+    data = _read("actions.yaml").get("reversal_after" if after else "reversal", {})
+    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+
+
+def reversal_objects() -> dict[str, tuple[str, ...]]:
+    """Restriction nouns a postposed undoer can lift ("ban", "tariffs", 禁令, 制裁): a
+    tightening phrase ending in one of them is the object of "lifted", 解除 ... just after it
+    (``reversals(after=True)``); misconduct words (违规, "illegal") are not."""
+    data = _read("actions.yaml").get("reversal_objects", {})
     return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
 
 
@@ -101,7 +112,11 @@ def chinese_words() -> list[str]:
     words: set[str] = set()
     for e in entities():
         words.update(n for n in e.names if _has_cjk(n))
-    for d in list(actions().values()) + list(sector_terms().values()) + [reversals()]:
+    for d in (
+        list(actions().values())
+        + list(sector_terms().values())
+        + [reversals(), reversals(after=True), reversal_objects()]
+    ):
         words.update(w for w in d["zh"] if _has_cjk(w))
     return sorted(words)
 
