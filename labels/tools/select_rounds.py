@@ -44,6 +44,11 @@
 - round 21 (after round 20, while v014 trained): 300 Chinese headlines by ``classify labels
   suggest --strategy uncertainty --seed 21`` on v013 (not this tool) and 150 uniform random
   English feed items (this tool).
+- round 22 (after v015): 150 uniform random Chinese headlines and 250 uniform random English
+  feed items (this tool: the random picks are what tone weights and, from v016, sector
+  thresholds are tuned on, and only 25 English and 12 Chinese random picks were easing),
+  then 150 English feed items and 150 Chinese headlines by ``classify labels suggest
+  --strategy uncertainty --seed 22`` on v015 (not this tool), skipping the ids chosen here.
 
 Every id labelled before (``labels/*.jsonl``, ``labels/eval/``, ``labels/agreement/``) is
 excluded, so the output depends on the label files present when it ran: the ``selected`` field
@@ -51,7 +56,7 @@ of each label (``round9:zh:random``...) is the record of what was chosen. Keywor
 nominate; every label comes from reading the item. Items were handed to annotators as batches
 of id, date, title and text only, with 6 items of another batch for the blind re-label.
 
-Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17|18|21 ../shared/corpora labels/ OUT.jsonl
+Usage: python labels/tools/select_rounds.py 9|10|11|12|13|15|16|17|18|21|22 ../shared/corpora labels/ OUT.jsonl
 """
 
 from __future__ import annotations
@@ -149,7 +154,14 @@ EN_WEAK = [
 
 
 #: uniform random rounds: round -> (Chinese headlines, English feed items), drawn in that order
-RANDOM_ROUNDS = {10: (300, 200), 11: (500, 0), 17: (150, 100), 18: (300, 150), 21: (0, 150)}
+RANDOM_ROUNDS = {
+    10: (300, 200),
+    11: (500, 0),
+    17: (150, 100),
+    18: (300, 150),
+    21: (0, 150),
+    22: (150, 250),
+}
 
 
 def labelled_ids(labels: Path) -> set[str]:
