@@ -80,6 +80,7 @@ def test_names_that_are_ordinary_words_do_not_fire_companies() -> None:
         "实现中华民族伟大复兴，民族中兴": "zte",
         "他站在十字路口": "bilibili",
         "比亚迪海豹荣耀版上市": "honor",
+        "今年苹果和梨的价格都涨了": "apple",  # 苹果 alone is the fruit without a second cue
     }
     for text, company in negatives.items():
         assert company not in _companies(text), text
@@ -105,6 +106,9 @@ def test_full_names_and_cued_aliases_still_fire() -> None:
         "荣耀发布折叠屏": "honor",  # a devices term nearby is the cue
         "中兴5G基站出货": "zte",  # a telecom term nearby
         "中兴通讯发布财报，中兴": "zte",
+        "苹果发布折叠屏手机": "apple",  # a devices term nearby is the cue
+        "苹果跟OpenAI搞一起": "apple",  # another firm nearby
+        "索尼手机为什么不好用了": "sony",
     }
     for text, company in positives.items():
         assert company in _companies(text), text
@@ -182,6 +186,34 @@ def test_multiword_terms_need_their_small_words() -> None:
     }
     for text, entry in positives.items():
         assert entry in entries(text), text
+
+
+def test_entertainment_and_appliance_words_reach_their_sectors() -> None:
+    """36Kr files film, TV dramas, variety shows and concerts under media_social (LABELS.md:
+    "film and box office, TV") and appliances under devices; out of fold the model called
+    such headlines non_tech. Words used figuratively stay out: 顶流 ("top trending" anything),
+    电视 alone (TV content or the set), "cinema" (DJI's cinema drones)."""
+    idx = lexicon_index()
+
+    def entries(text: str) -> set:
+        return set(idx.match(tokenize(text), text))
+
+    for text, entry in {
+        "复盘2025综艺市场上半年": ("term", "media_social"),
+        "国庆档预售胜负已分": ("term", "media_social"),
+        "年轻人，正在抛弃电影院": ("term", "media_social"),
+        "艺人赚翻，主办赔惨，谁能撑过这轮音乐节大清洗": ("term", "media_social"),
+        "The show became the year's most-watched variety show": ("term", "media_social"),
+        "扫地机之王要造电视了": ("term", "devices"),
+        "千元机，失宠了": ("term", "devices"),
+    }.items():
+        assert entry in entries(text), text
+    for text, entry in {
+        "军大衣凭啥成了今冬顶流？": ("term", "media_social"),
+        "DJI's new 8K cinema drone": ("term", "media_social"),
+        "王家卫六年磨一剑拯救电视圈": ("term", "devices"),
+    }.items():
+        assert entry not in entries(text), text
 
 
 def test_undoing_a_restriction_is_easing() -> None:
