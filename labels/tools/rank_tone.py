@@ -2,7 +2,9 @@
 
 Round 15 took the English feed items that v012 gives the highest P(easing): easing is the
 weakest English tone (CV F1 0.52 on the feed), and the keyword pools of rounds 9 and 13 were
-used up (164 of 165 items matching round 9's easing query were labelled). The probability
+used up (164 of 165 items matching round 9's easing query were labelled); round 17 took the
+top P(easing) of v013 in each language, round 23 the top P(easing) and P(neutral) of v016
+(150 + 100 easing, 50 + 50 neutral, each id once). The probability
 only nominates: annotators never saw it, and every label comes from reading the item.
 
 Usage: classify tag CORPUS.jsonl -o TAGGED.jsonl  (the model to rank with), then
