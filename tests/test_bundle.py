@@ -20,7 +20,14 @@ def test_bundle_round_trip_and_manifest(tiny_bundle: Path) -> None:
     assert man["labels"]["sectors"] == list(SECTORS) and man["labels"]["tones"] == list(TONES)
     assert set(man["files"]) == {"model.joblib", "MODEL_CARD.md", "model.npz", "model.json"}
     assert man["metrics"]["scheme"].startswith("1x repeated stratified 3-fold")
-    assert "## Candidate comparison" in (tiny_bundle / "MODEL_CARD.md").read_text(encoding="utf-8")
+    card = (tiny_bundle / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Candidate comparison" in card
+    # synthetic labels carry no `selected` field: every one counts as picked at random, and
+    # the card says which rows each decision was tuned on (lexicon+ngrams: sectors on all)
+    td = man["training_data"]
+    assert td["picked_at_random"] == td["examples"]
+    assert f"tone weights — the {td['examples']} labels picked at random" in card
+    assert "sector thresholds and length ratios — all labels" in card
     p = Predictor.load(tiny_bundle)
     tags = p.predict(
         [
