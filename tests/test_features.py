@@ -216,15 +216,20 @@ def test_entertainment_and_appliance_words_reach_their_sectors() -> None:
         assert entry not in entries(text), text
 
 
+def _tone_counts(text: str) -> tuple[float, float]:
+    """(tightening, easing) lexicon counts of a text."""
+    idx = lexicon_index()
+    row = idx.counts([idx.match(tokenize(text), text)])[0]
+    return (
+        float(row[LEXICON_COLUMNS.index("action:tightening")]),
+        float(row[LEXICON_COLUMNS.index("action:easing")]),
+    )
+
+
 def test_undoing_a_restriction_is_easing() -> None:
     """ "Lifts the ban" is one easing action, not a tightening one (CV easing misses on the feed)."""
     idx = lexicon_index()
-    tight = LEXICON_COLUMNS.index("action:tightening")
-    easy = LEXICON_COLUMNS.index("action:easing")
-
-    def tone(text: str) -> tuple[float, float]:
-        row = idx.counts([idx.match(tokenize(text), text)])[0]
-        return float(row[tight]), float(row[easy])
+    tone = _tone_counts
 
     for text in (
         "US lifts ban on Huawei suppliers",
@@ -255,13 +260,7 @@ def test_a_restriction_undone_after_it_is_easing() -> None:
     before them (out of fold, "关税战暂停" and "crackdown has eased" were called tightening);
     a penalty followed by a second penalty, a misconduct word, or an undoer too far away
     stays tightening."""
-    idx = lexicon_index()
-    tight = LEXICON_COLUMNS.index("action:tightening")
-    easy = LEXICON_COLUMNS.index("action:easing")
-
-    def tone(text: str) -> tuple[float, float]:
-        row = idx.counts([idx.match(tokenize(text), text)])[0]
-        return float(row[tight]), float(row[easy])
+    tone = _tone_counts
 
     for text in (
         "The TikTok ban was lifted",
