@@ -66,65 +66,38 @@ __all__ = [
 THRESHOLD_GRID = np.round(np.arange(0.05, 0.96, 0.025), 3)
 _TONE_SCALE = {"entity": 0.0, "term": 0.0, "action": 0.25, "regulator": 0.25}
 
+#: The shipped designs' parameters; the variant candidates below change one decision rule each.
+_LEXICON_NGRAMS = {
+    "ngram_max": 2,
+    "use_lexicon": True,
+    "lexicon_weight": 1.0,
+    "C": 16.0,
+    "tone_lexicon_scale": _TONE_SCALE,
+}
+_LEXICON_UNIGRAMS = {**_LEXICON_NGRAMS, "ngram_max": 1, "C": 8.0}
+
 #: The candidate designs compared by repeated cross-validation: parameter sets of
 #: :class:`Classifier` (see MODEL_CARD.md).
 CANDIDATES: dict[str, dict] = {
     # n-grams beside lexicon counts; the tone model sees only the regulatory lexicon columns
-    "lexicon+ngrams": {
-        "ngram_max": 2,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 16.0,
-        "tone_lexicon_scale": _TONE_SCALE,
-    },
+    "lexicon+ngrams": _LEXICON_NGRAMS,
     # the same without domain knowledge: what the labels alone teach
     "ngrams-only": {"ngram_max": 2, "use_lexicon": False, "C": 8.0},
     # fewer, more general features
-    "lexicon+unigrams": {
-        "ngram_max": 1,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 8.0,
-        "tone_lexicon_scale": _TONE_SCALE,
-    },
+    "lexicon+unigrams": _LEXICON_UNIGRAMS,
     # the shipped design with one set of tone decision weights for both languages (v004's)
-    "lexicon+ngrams/pooled-tone-weights": {
-        "ngram_max": 2,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 16.0,
-        "tone_lexicon_scale": _TONE_SCALE,
-        "tone_per_language": False,
-    },
+    "lexicon+ngrams/pooled-tone-weights": {**_LEXICON_NGRAMS, "tone_per_language": False},
     # the shipped design with the tone decision weights tuned on every label, not only on
     # the randomly picked ones (v013's and earlier versions' rule)
-    "lexicon+ngrams/tone-tuned-on-all": {
-        "ngram_max": 2,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 16.0,
-        "tone_lexicon_scale": _TONE_SCALE,
-        "tone_tune_random": False,
-    },
+    "lexicon+ngrams/tone-tuned-on-all": {**_LEXICON_NGRAMS, "tone_tune_random": False},
     # lexicon + unigrams with the sector thresholds and length ratios, too, tuned on the
     # labels picked at random (keyword queries nominate a weak sector's items, and a
     # threshold tuned on them is too low for a feed)
-    "lexicon+unigrams/sectors-tuned-on-random": {
-        "ngram_max": 1,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 8.0,
-        "tone_lexicon_scale": _TONE_SCALE,
-        "sector_tune_random": True,
-    },
+    "lexicon+unigrams/sectors-tuned-on-random": {**_LEXICON_UNIGRAMS, "sector_tune_random": True},
     # the same with the decision rule before issue #10: per-label thresholds only, so a long
     # article keeps every sector that clears its threshold (and a text none clears has none)
     "lexicon+unigrams/thresholds-only": {
-        "ngram_max": 1,
-        "use_lexicon": True,
-        "lexicon_weight": 1.0,
-        "C": 8.0,
-        "tone_lexicon_scale": _TONE_SCALE,
+        **_LEXICON_UNIGRAMS,
         "relative": False,
         "at_least_one": False,
     },

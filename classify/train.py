@@ -630,7 +630,7 @@ def model_card(manifest: dict, results: dict) -> str:
         else "per-label thresholds only"
     )
     gold_rows = _guideline_rows(manifest.get("guideline_examples"))
-    params = CANDIDATES.get(manifest["candidate"], {})
+    params = make_classifier(manifest["candidate"]).get_params()  # the defaults included
     n_random = td.get("picked_at_random")
     random_rows = (
         f"the {n_random} labels picked at random (`selected` absent or random)"
@@ -639,9 +639,9 @@ def model_card(manifest: dict, results: dict) -> str:
     )
     tuned_on = (
         f"- Decisions tuned on: tone weights — "
-        f"{random_rows if params.get('tone_tune_random', True) else 'all labels'}; sector "
+        f"{random_rows if params['tone_tune_random'] else 'all labels'}; sector "
         f"thresholds and length ratios — "
-        f"{random_rows if params.get('sector_tune_random', False) else 'all labels'}. The "
+        f"{random_rows if params['sector_tune_random'] else 'all labels'}. The "
         "models themselves are fitted on all labels; items a keyword query or a model's "
         "uncertainty nominated carry a tone and a weak sector far more often than a feed does."
     )
