@@ -226,29 +226,35 @@ def _tone_counts(text: str) -> tuple[float, float]:
     )
 
 
+def _assert_undone(easing: tuple[str, ...], tightening: tuple[str, ...]) -> None:
+    """Each text in ``easing`` counts as easing only, each in ``tightening`` as tightening only."""
+    for text in easing:
+        t, e = _tone_counts(text)
+        assert t == 0.0 and e > 0.0, text
+    for text in tightening:
+        t, e = _tone_counts(text)
+        assert t > 0.0 and e == 0.0, text
+
+
 def test_undoing_a_restriction_is_easing() -> None:
     """ "Lifts the ban" is one easing action, not a tightening one (CV easing misses on the feed)."""
-    idx = lexicon_index()
-    tone = _tone_counts
-
-    for text in (
-        "US lifts ban on Huawei suppliers",
-        "Judge blocks Montana's TikTok ban",
-        "Commerce Department relaxes export restrictions on chips",
-        "美国解除对中兴的禁令",
-        "监管部门取消网络游戏限制",
-    ):
-        t, e = tone(text)
-        assert t == 0.0 and e > 0.0, text
-    for text in (
-        "Apple halts iPhone sales after the ban",  # halting is not undoing
-        "Regulators ban crypto trading",
-        "监管部门对平台罚款",
-    ):
-        t, e = tone(text)
-        assert t > 0.0 and e == 0.0, text
+    _assert_undone(
+        (
+            "US lifts ban on Huawei suppliers",
+            "Judge blocks Montana's TikTok ban",
+            "Commerce Department relaxes export restrictions on chips",
+            "美国解除对中兴的禁令",
+            "监管部门取消网络游戏限制",
+        ),
+        (
+            "Apple halts iPhone sales after the ban",  # halting is not undoing
+            "Regulators ban crypto trading",
+            "监管部门对平台罚款",
+        ),
+    )
     far = "The ministry lifted its forecast for the year, and later announced a ban"
-    assert tone(far)[0] > 0.0  # a ban far from "lifted" is not its object
+    assert _tone_counts(far)[0] > 0.0  # a ban far from "lifted" is not its object
+    idx = lexicon_index()
     phrases: list = []
     text = "US lifts ban on Huawei"
     m = idx.match(tokenize(text), text, phrases)
@@ -260,30 +266,26 @@ def test_a_restriction_undone_after_it_is_easing() -> None:
     before them (out of fold, "关税战暂停" and "crackdown has eased" were called tightening);
     a penalty followed by a second penalty, a misconduct word, or an undoer too far away
     stays tightening."""
-    tone = _tone_counts
-
-    for text in (
-        "The TikTok ban was lifted",
-        "US export curbs eased for Nvidia",
-        "Tariffs paused for 90 days",
-        "China's regulatory crackdown has eased",
-        "关税战暂停",
-        "美方加征关税继续暂停一年",
-        "特朗普签署命令：将TikTok禁令推迟75天",
-        "对华为的制裁被撤销",
-    ):
-        t, e = tone(text)
-        assert t == 0.0 and e > 0.0, text
-    for text in (
-        "Huawei banned and blocked",  # "blocked" is not a postposed undoer
-        "fined, shares dropped",
-        "The app was banned, then its developer delayed the update",  # undoer too far
-        "平台违规撤销备案",  # 违规 is misconduct, not a restriction to undo
-        "因违规暂停新用户注册",
-        "被罚款并暂停营业",
-    ):
-        t, e = tone(text)
-        assert t > 0.0 and e == 0.0, text
+    _assert_undone(
+        (
+            "The TikTok ban was lifted",
+            "US export curbs eased for Nvidia",
+            "Tariffs paused for 90 days",
+            "China's regulatory crackdown has eased",
+            "关税战暂停",
+            "美方加征关税继续暂停一年",
+            "特朗普签署命令：将TikTok禁令推迟75天",
+            "对华为的制裁被撤销",
+        ),
+        (
+            "Huawei banned and blocked",  # "blocked" is not a postposed undoer
+            "fined, shares dropped",
+            "The app was banned, then its developer delayed the update",  # undoer too far
+            "平台违规撤销备案",  # 违规 is misconduct, not a restriction to undo
+            "因违规暂停新用户注册",
+            "被罚款并暂停营业",
+        ),
+    )
 
 
 def test_an_index_without_reversal_words_matches_as_before() -> None:
