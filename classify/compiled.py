@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
 from classify.schema import SECTORS, TONES
-from classify.text import Tokenizer, article_raw, is_chinese, ngrams
+from classify.text import Tokenizer, article_raw, cjk_char_grams, is_chinese, ngrams
 
 __all__ = [
     "ARRAYS_FILE",
@@ -47,8 +47,10 @@ __all__ = [
 
 ARRAYS_FILE = "model.npz"
 META_FILE = "model.json"
-#: 1: arrays + vocabulary (lexicon read from the installed YAML); 2: the lexicon index inside.
-COMPILED_VERSION = 2
+#: 1: arrays + vocabulary (lexicon read from the installed YAML); 2: the lexicon index inside;
+#: 3: version 2 + Chinese character features (``cjk_chars``): written only by a model that
+#: reads them, so code that cannot compute them refuses the bundle instead of mis-scoring.
+COMPILED_VERSION = 3
 
 
 #: Length buckets of an article (characters of title + text): headline, headline + lead, article.
@@ -329,6 +331,21 @@ def _bigram_pairs(
     return rows[:-1][ok][hit], table.cols[pos[hit]]
 
 
+def _char_pairs(
+    tokens: Sequence[Sequence[str]], zh: Sequence[bool], vocab: dict[str, int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """(row, column) of every in-vocabulary character gram of the Chinese rows (``zh``)."""
+    rows = [i for i, z in enumerate(zh) if z]
+    grams = [cjk_char_grams(tokens[i]) for i in rows]
+    lens = np.fromiter(map(len, grams), np.int64, len(grams))
+    ids = np.fromiter(
+        map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, int(lens.sum())
+    )
+    r = np.repeat(np.asarray(rows, dtype=np.int64), lens)
+    keep = ids >= 0
+    return r[keep], ids[keep]
+
+
 def tfidf_matrix(
     tokens: Sequence[Sequence[str]],
     vocab: dict[str, int],
@@ -336,13 +353,15 @@ def tfidf_matrix(
     ngram_max: int,
     bigrams: BigramTable | None = None,
     coded: tuple[TokenCodes, np.ndarray] | None = None,
+    zh: Sequence[bool] | None = None,
 ) -> sp.csr_matrix:
     """Sublinear-tf × idf, L2-normalised rows: the matrix of scikit-learn's fitted TfidfVectorizer.
 
     Vectorized over the batch: one flat look-up of every token, then numpy (bigrams through
     ``bigrams``, a :class:`BigramTable` of ``vocab``, when given; else as strings). ``coded``
     (a :class:`TokenCodes` of this vocabulary and ``bigrams``, and the batch's codes) stands
-    for that look-up.
+    for that look-up. ``zh`` (given when the model reads characters): the rows whose Chinese
+    character 1–2-grams join their terms (:func:`classify.features.analyze`).
     """
     pairs = ngram_max == 2 and bigrams is not None and bigrams.usable
     if ngram_max == 1 or pairs:  # every n-gram is a token or a pair of tokens: look tokens up
@@ -373,6 +392,9 @@ def tfidf_matrix(
         rows = np.repeat(np.arange(len(grams), dtype=np.int64), lens)
         keep = ids >= 0
         r, c = rows[keep], ids[keep]
+    if zh is not None:
+        crow, ccol = _char_pairs(tokens, zh, vocab)
+        r, c = np.concatenate([r, crow]), np.concatenate([c, ccol])
     X = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(tokens), len(vocab)))
     X.sum_duplicates()  # counts, columns sorted within each row
     X.data = (np.log(X.data) + 1.0) * idf[X.indices]
@@ -394,12 +416,17 @@ def feature_matrix(
     lexicon_weight: float,
     bigrams: BigramTable | None = None,
     coded: tuple[TokenCodes, np.ndarray] | None = None,
+    cjk_chars: bool = False,
 ) -> sp.csr_matrix:
     """TF-IDF n-grams beside ``log1p(lexicon counts) * lexicon_weight`` (zeros without a lexicon).
 
     The one feature computation: training (``Featurizer.transform``) and prediction use it.
+    ``cjk_chars``: Chinese rows (``batch.zh``) also count their character 1–2-grams.
     """
-    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded)
+    if cjk_chars and batch.zh is None:
+        raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
+    zh = batch.zh if cjk_chars else None
+    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded, zh)
     n = X.shape[0]
     if lexicon is not None and n:
         dense = lexicon.counts(batch.matches)
@@ -443,6 +470,7 @@ class CompiledClassifier:
         sector_ratio: np.ndarray | None = None,
         at_least_one: bool = False,
         non_tech_no_tone: bool = False,
+        cjk_chars: bool = False,
     ) -> None:
         self.terms = list(terms)
         self.vocab = {t: i for i, t in enumerate(self.terms)}
@@ -459,6 +487,7 @@ class CompiledClassifier:
         self.sector_ratio = None if sector_ratio is None else np.asarray(sector_ratio, np.float64)
         self.at_least_one = bool(at_least_one)
         self.non_tech_no_tone = bool(non_tech_no_tone)
+        self.cjk_chars = bool(cjk_chars)
         self.sector_coef = sector_coef
         self.tone_labels = tuple(tone_labels)
         self.tone_stack = tone_stack
@@ -522,6 +551,7 @@ class CompiledClassifier:
             self.lexicon_weight,
             bigrams,
             coded,
+            self.cjk_chars,
         )
 
     def predict_proba_X(self, X) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
@@ -637,7 +667,7 @@ class CompiledClassifier:
         if self.sector_ratio is not None:
             arrays["sector_ratio"] = self.sector_ratio
         meta = {
-            "compiled_version": COMPILED_VERSION,
+            "compiled_version": COMPILED_VERSION if self.cjk_chars else 2,
             "terms": self.terms,
             "ngram_max": self.ngram_max,
             "use_lexicon": self.use_lexicon,
@@ -655,6 +685,8 @@ class CompiledClassifier:
             meta["at_least_one"] = True
         if self.non_tech_no_tone:  # likewise
             meta["non_tech_no_tone"] = True
+        if self.cjk_chars:  # likewise (and only version-3 code reads it: see COMPILED_VERSION)
+            meta["cjk_chars"] = True
         np.savez_compressed(d / ARRAYS_FILE, **arrays)
         (d / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
         return [ARRAYS_FILE, META_FILE]
@@ -673,7 +705,7 @@ class CompiledClassifier:
         version = meta.get("compiled_version", meta.get("safe_version"))
         if version == 1:
             lex = _v1_lexicon(d, meta)
-        elif version == COMPILED_VERSION:
+        elif version in (2, COMPILED_VERSION):  # 2: the same format without cjk_chars
             lex = LexiconIndex.from_json(meta["lexicon"])
         else:
             raise ValueError(f"unsupported compiled model version {version!r}")
@@ -701,6 +733,7 @@ class CompiledClassifier:
             sector_ratio=A.get("sector_ratio"),
             at_least_one=meta.get("at_least_one", False),
             non_tech_no_tone=meta.get("non_tech_no_tone", False),
+            cjk_chars=meta.get("cjk_chars", False),
         )
 
 

@@ -19,7 +19,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from classify.compiled import Batch, feature_matrix, tokenize_articles
 from classify.lexindex import LexiconIndex
-from classify.text import default_tokenizer, ngrams
+from classify.text import cjk_char_grams, default_tokenizer, ngrams
 
 __all__ = ["Batch", "Featurizer", "lexicon_index", "tokenize_batch"]
 
@@ -35,8 +35,22 @@ def tokenize_batch(titles: Sequence[str | None], texts: Sequence[str]) -> Batch:
     return tokenize_articles(default_tokenizer(), lexicon_index(), titles, texts)
 
 
+def analyze(doc: tuple[Sequence[str], bool], n_max: int = 2, cjk_chars: bool = False) -> list[str]:
+    """The TF-IDF terms of one article, ``(tokens, is Chinese)``: word 1..``n_max``-grams, and
+    with ``cjk_chars`` a Chinese article's character 1–2-grams (:func:`~classify.text.cjk_char_grams`).
+    Module-level so the fitted vectorizer pickles."""
+    tokens, zh = doc
+    grams = ngrams(tokens, n_max)
+    if cjk_chars and zh:
+        grams.extend(cjk_char_grams(tokens))
+    return grams
+
+
 class Featurizer(TransformerMixin, BaseEstimator):
     """TF-IDF over word 1..``ngram_max``-grams, side by side with scaled lexicon counts.
+
+    ``cjk_chars``: Chinese articles (:func:`~classify.text.is_chinese`, ``Batch.zh``) also get
+    the character 1–2-grams of their Chinese words, in the same TF-IDF vector.
 
     ``fit``/``transform`` take a :class:`~classify.compiled.Batch` so a batch is tokenized
     once for all models. Fitted: ``vocabulary_``, ``idf_``, ``terms_`` (by column), ``lexicon_``.
@@ -49,23 +63,25 @@ class Featurizer(TransformerMixin, BaseEstimator):
         max_features: int = 60000,
         lexicon_weight: float = 0.5,
         use_lexicon: bool = True,
+        cjk_chars: bool = False,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
         self.max_features = max_features
         self.lexicon_weight = lexicon_weight
         self.use_lexicon = use_lexicon
+        self.cjk_chars = cjk_chars
 
     def fit(self, batch: Batch, y: object = None) -> Featurizer:
         if self.ngram_max < 1:
             raise ValueError(f"ngram_max must be >= 1, got {self.ngram_max}")
         tfidf = TfidfVectorizer(
-            analyzer=partial(ngrams, n_max=self.ngram_max),
+            analyzer=partial(analyze, n_max=self.ngram_max, cjk_chars=self.cjk_chars),
             min_df=self.min_df,
             max_features=self.max_features,
             sublinear_tf=True,
             dtype=np.float32,
-        ).fit(batch.tokens)
+        ).fit(_documents(batch, self.cjk_chars))
         self.vocabulary_ = tfidf.vocabulary_
         self.idf_ = tfidf.idf_.astype(np.float64)
         self.terms_ = [""] * len(self.vocabulary_)
@@ -83,7 +99,16 @@ class Featurizer(TransformerMixin, BaseEstimator):
             self.ngram_max,
             self.lexicon_ if self.use_lexicon else None,
             self.lexicon_weight,
+            cjk_chars=self.cjk_chars,
         )
 
     def fit_transform(self, batch: Batch, y: object = None) -> sp.csr_matrix:  # type: ignore[override]
         return self.fit(batch).transform(batch)
+
+
+def _documents(batch: Batch, cjk_chars: bool) -> list[tuple[Sequence[str], bool]]:
+    """``(tokens, is Chinese)`` per article: what :func:`analyze` reads."""
+    if cjk_chars and batch.zh is None:
+        raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
+    zh = batch.zh if cjk_chars else [False] * len(batch.tokens)
+    return list(zip(batch.tokens, zh, strict=True))

@@ -94,6 +94,10 @@ CANDIDATES: dict[str, dict] = {
     # labels picked at random (keyword queries nominate a weak sector's items, and a
     # threshold tuned on them is too low for a feed)
     "lexicon+unigrams/sectors-tuned-on-random": {**_LEXICON_UNIGRAMS, "sector_tune_random": True},
+    # the two base designs with Chinese character 1-2-grams beside the words (Chinese
+    # articles only): a term the segmenter cuts or does not know shares its characters
+    "lexicon+unigrams+chars": {**_LEXICON_UNIGRAMS, "cjk_chars": True},
+    "lexicon+ngrams+chars": {**_LEXICON_NGRAMS, "cjk_chars": True},
     # the same with the decision rule before issue #10: per-label thresholds only, so a long
     # article keeps every sector that clears its threshold (and a text none clears has none)
     "lexicon+unigrams/thresholds-only": {
@@ -520,7 +524,9 @@ class Classifier(BaseEstimator):
     prediction object, which ``predict_proba``/``predict`` use). ``tone_tune_random``: tune
     the tone decision weights on the batch's ``tune`` rows only (the labels picked at random,
     :func:`classify.train.picked_at_random`) when the batch names them;
-    ``sector_tune_random``: the same for the sector thresholds and length ratios.
+    ``sector_tune_random``: the same for the sector thresholds and length ratios;
+    ``cjk_chars``: Chinese articles also get character 1–2-grams of their Chinese words
+    (:class:`~classify.features.Featurizer`).
     """
 
     def __init__(
@@ -541,6 +547,7 @@ class Classifier(BaseEstimator):
         non_tech_no_tone: bool = True,
         tone_tune_random: bool = True,
         sector_tune_random: bool = False,
+        cjk_chars: bool = False,
     ) -> None:
         self.ngram_max = ngram_max
         self.min_df = min_df
@@ -558,6 +565,7 @@ class Classifier(BaseEstimator):
         self.non_tech_no_tone = non_tech_no_tone
         self.tone_tune_random = tone_tune_random
         self.sector_tune_random = sector_tune_random
+        self.cjk_chars = cjk_chars
 
     def fit(self, batch: Batch, Y: np.ndarray, y_tone: np.ndarray) -> Classifier:
         self.featurizer_ = Featurizer(
@@ -566,6 +574,7 @@ class Classifier(BaseEstimator):
             max_features=self.max_features,
             lexicon_weight=self.lexicon_weight,
             use_lexicon=self.use_lexicon,
+            cjk_chars=self.cjk_chars,
         )
         X = self.featurizer_.fit_transform(batch)
         self.tone_scale_ = _column_scale(X.shape[1], self.tone_lexicon_scale)
@@ -637,6 +646,7 @@ class Classifier(BaseEstimator):
             tone_coef=tm.coef_,
             tone_scale=self.tone_scale_,
             non_tech_no_tone=self.non_tech_no_tone,
+            cjk_chars=getattr(f, "cjk_chars", False),  # absent in estimators pickled before it
         )
 
     def predict_proba(self, batch: Batch) -> tuple[np.ndarray, np.ndarray]:

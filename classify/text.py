@@ -41,6 +41,8 @@ __all__ = [
     "tokenize",
     "article_tokens",
     "ngrams",
+    "CHAR_PREFIX",
+    "cjk_char_grams",
 ]
 
 #: Only the first part of a long body is read: sectors and tone are set by the headline, the
@@ -805,6 +807,34 @@ def ngrams(tokens: Sequence[str], n_max: int = 2) -> list[str]:
     out = list(tokens)
     for n in range(2, n_max + 1):
         out.extend(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
+    return out
+
+
+#: The prefix of a character feature ("#c中", "#c中国"): no word token starts with "#" but
+#: :data:`NUM_TOKEN`, and a character gram holds only Han characters, so none is a word.
+CHAR_PREFIX = "#c"
+
+
+def cjk_char_grams(tokens: Sequence[str]) -> list[str]:
+    """Character 1- and 2-grams of a token list's Chinese runs, as features (``#c中``, ``#c中国``).
+
+    A run is consecutive Chinese tokens joined (a Chinese token holds only Han characters, a
+    Latin one only ASCII, so ``t > "\u33ff"`` tells them apart), so a bigram the segmenter cut
+    in two ("云计" "算" → 云计, 计算) is still seen, and a name or term the segmenter does not
+    know still shares its characters with the ones it does. On Chinese headlines, out of fold,
+    these features beside the words raised sector macro-F1 by about 0.01 and tone on the random
+    picks by 0.03–0.05 (README, v018).
+    """
+    out: list[str] = []
+    run: list[str] = []
+    for t in (*tokens, ""):
+        if t > "\u33ff":
+            run.append(t)
+        elif run:
+            w = "".join(run)
+            run = []
+            out.extend([CHAR_PREFIX + c for c in w])
+            out.extend([CHAR_PREFIX + w[i : i + 2] for i in range(len(w) - 1)])
     return out
 
 

@@ -645,6 +645,13 @@ def model_card(manifest: dict, results: dict) -> str:
         "models themselves are fitted on all labels; items a keyword query or a model's "
         "uncertainty nominated carry a tone and a weak sector far more often than a feed does."
     )
+    chars_line = (
+        "\n- Chinese articles also count the character 1- and 2-grams of their Chinese words"
+        " (runs of\n  Chinese tokens), in the same TF-IDF vector: a term the segmenter cuts"
+        " or does not know\n  still shares characters with the ones it does."
+        if params.get("cjk_chars")
+        else ""
+    )
     promo = manifest.get("promotion", {})
     cmp = manifest.get("comparison_with_current")
     before_after = (
@@ -674,7 +681,7 @@ fold). Nothing here is measured on training data.
   lead counted twice; bodies read up to 8,000 characters.
 - Features: TF-IDF word n-grams beside lexicon counts (companies, regulators, sector terms and
   regulatory action words from `classify/lexicon/*.yaml`), so thin sectors get signal from
-  domain knowledge, in both languages.
+  domain knowledge, in both languages.{chars_line}
 - Sectors: one sigmoid-calibrated, class-weighted logistic regression per label; a per-label
   threshold chosen to maximise F1 on out-of-fold probabilities, then (designs with the
   length-aware rule) a ratio to the article's top sector probability per length bucket, also

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -422,3 +423,65 @@ def test_selection_scores_tone_on_the_items_picked_at_random() -> None:
         },
     }
     assert selection_score(picked) == pytest.approx(0.5 + 0.5)
+
+
+def test_chinese_character_grams_join_runs_and_skip_latin() -> None:
+    """Character 1–2-grams come from runs of Chinese tokens: a bigram across a segmentation
+    cut is seen, a Latin token ends the run, and Latin text gives none."""
+    from classify.text import CHAR_PREFIX, cjk_char_grams
+
+    grams = cjk_char_grams(["云计", "算", "mate", "手机"])
+    assert {CHAR_PREFIX + g for g in ("云", "计", "算", "云计", "计算", "手", "机", "手机")} == set(
+        grams
+    )
+    assert CHAR_PREFIX + "算手" not in grams  # "mate" separates the runs
+    assert cjk_char_grams(["cloud", "#num", "computing"]) == []
+
+
+def test_character_features_train_and_score_as_scikit_learn(tmp_path: Path) -> None:
+    """With ``cjk_chars`` the fitted vocabulary holds character grams of the Chinese articles
+    only; the training matrix is scikit-learn's TfidfVectorizer's, and the compiled model,
+    saved (format 3) and loaded, scores a new batch exactly as the fitted estimator."""
+    from functools import partial
+
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from classify.compiled import META_FILE, CompiledClassifier
+    from classify.features import _documents, analyze
+    from classify.labels import check
+    from classify.models import Classifier
+    from classify.text import CHAR_PREFIX
+
+    examples, _ = check([write_labels(tmp_path / "l.jsonl", synthetic_examples())])
+    Y, y = targets(examples)
+    batch = tokenize_batch([None] * len(examples), [e.text for e in examples])
+    clf = Classifier(ngram_max=1, cjk_chars=True, random_state=0).fit(batch, Y, y)
+    terms = clf.featurizer_.terms_
+    chars = [t for t in terms if t.startswith(CHAR_PREFIX)]
+    assert chars and all("\u3400" <= c <= "\u9fff" for t in chars for c in t[len(CHAR_PREFIX) :])
+    docs = _documents(batch, True)
+    ref = TfidfVectorizer(
+        analyzer=partial(analyze, n_max=1, cjk_chars=True),
+        min_df=2,
+        max_features=60000,
+        sublinear_tf=True,
+    ).fit(docs)
+    X = clf.featurizer_.transform(batch)[:, : len(terms)]
+    assert np.abs(X - ref.transform(docs)).max() < 1e-6
+    en = [k for k, z in enumerate(batch.zh) if not z]
+    char_cols = [k for k, t in enumerate(terms) if t.startswith(CHAR_PREFIX)]
+    assert X[en][:, char_cols].nnz == 0  # English articles get no character features
+    (tmp_path / "b").mkdir()
+    clf.compiled_.save(tmp_path / "b")
+    meta = json.loads((tmp_path / "b" / META_FILE).read_text(encoding="utf-8"))
+    assert meta["compiled_version"] == 3 and meta["cjk_chars"] is True
+    loaded = CompiledClassifier.load(tmp_path / "b")
+    texts = ["监管部门对云计算平台罚款", "regulators fined the cloud platform", "新款手机发布"]
+    b2 = loaded.tokenize([None] * 3, texts)
+    Ps, Pt, _ = loaded.predict_batch(b2)
+    ref_s, ref_t = clf.predict_proba(tokenize_batch([None] * 3, texts))
+    assert np.abs(Ps - ref_s).max() < 1e-9 and np.abs(Pt - ref_t).max() < 1e-9
+    # without the flag the same model would read other features: the flag is what differs
+    plain = CompiledClassifier.load(tmp_path / "b")
+    plain.cjk_chars = False
+    assert np.abs(plain.predict_batch(b2)[0] - Ps).max() > 0
