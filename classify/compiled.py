@@ -28,7 +28,7 @@ import scipy.sparse as sp
 
 from classify.lexindex import LEXICON_COLUMNS, LexiconIndex
 from classify.schema import SECTORS, TONES
-from classify.text import Tokenizer, article_raw, cjk_char_grams, is_chinese, ngrams
+from classify.text import CHAR_PREFIX, Tokenizer, article_raw, is_chinese, ngrams
 
 __all__ = [
     "ARRAYS_FILE",
@@ -331,19 +331,59 @@ def _bigram_pairs(
     return rows[:-1][ok][hit], table.cols[pos[hit]]
 
 
-def _char_pairs(
-    tokens: Sequence[Sequence[str]], zh: Sequence[bool], vocab: dict[str, int]
-) -> tuple[np.ndarray, np.ndarray]:
-    """(row, column) of every in-vocabulary character gram of the Chinese rows (``zh``)."""
-    rows = [i for i, z in enumerate(zh) if z]
-    grams = [cjk_char_grams(tokens[i]) for i in rows]
-    lens = np.fromiter(map(len, grams), np.int64, len(grams))
-    ids = np.fromiter(
-        map(vocab.get, chain.from_iterable(grams), repeat(-1)), np.int64, int(lens.sum())
-    )
-    r = np.repeat(np.asarray(rows, dtype=np.int64), lens)
-    keep = ids >= 0
-    return r[keep], ids[keep]
+class CharTable:
+    """The vocabulary's character grams (``#c中``, ``#c中国``) as code-point arrays, so a
+    batch's grams are found with numpy on its characters instead of a string per gram.
+
+    ``uni[cp]`` is the column of the one-character gram ``cp`` (-1: none); a two-character gram
+    ``ab`` is the key ``ord(a) << 16 | ord(b)`` (a uint32: Chinese characters are in the Basic
+    Multilingual Plane), found by binary search in ``keys``.
+    """
+
+    def __init__(self, vocab: dict[str, int]) -> None:
+        n = len(CHAR_PREFIX)
+        self.uni = np.full(0x10000, -1, dtype=np.int64)
+        keys, cols = [], []
+        for t, c in vocab.items():
+            if t.startswith(CHAR_PREFIX):
+                g = t[n:]
+                if len(g) == 1:
+                    self.uni[ord(g)] = c
+                elif len(g) == 2:
+                    keys.append(ord(g[0]) << 16 | ord(g[1]))
+                    cols.append(c)
+        k = np.array(keys, dtype=np.uint32)
+        order = np.argsort(k, kind="stable")
+        self.keys, self.cols = k[order], np.array(cols, dtype=np.int64)[order]
+
+    def pairs(
+        self, tokens: Sequence[Sequence[str]], zh: Sequence[bool]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every in-vocabulary character gram of the Chinese rows (``zh``):
+        the grams :func:`~classify.text.cjk_char_grams` lists, computed on the rows' tokens
+        written end to end (Latin tokens are ASCII and break a run; rows are separated by a
+        control character)."""
+        rows = [i for i, z in enumerate(zh) if z]
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        texts = ["".join(tokens[i]) for i in rows]
+        cps = np.frombuffer("\x01".join(texts).encode("utf-32-le"), dtype=np.uint32)
+        lens = np.fromiter(map(len, texts), np.int64, len(texts))
+        row_of = np.repeat(np.asarray(rows, dtype=np.int64), lens + 1)[: len(cps)]
+        han = cps > 0x33FF
+        pos = np.flatnonzero(han)
+        c1 = self.uni[cps[pos]]
+        ok1 = c1 >= 0
+        out_r, out_c = [row_of[pos[ok1]]], [c1[ok1]]
+        pos2 = np.flatnonzero(han[:-1] & han[1:])
+        if len(pos2) and len(self.keys):
+            key = cps[pos2] << 16 | cps[pos2 + 1]  # both < 0x10000: fits in uint32
+            at = np.searchsorted(self.keys, key)
+            at[at == len(self.keys)] = 0
+            hit = self.keys[at] == key
+            out_r.append(row_of[pos2[hit]])
+            out_c.append(self.cols[at[hit]])
+        return np.concatenate(out_r), np.concatenate(out_c)
 
 
 def tfidf_matrix(
@@ -354,6 +394,7 @@ def tfidf_matrix(
     bigrams: BigramTable | None = None,
     coded: tuple[TokenCodes, np.ndarray] | None = None,
     zh: Sequence[bool] | None = None,
+    chars: CharTable | None = None,
 ) -> sp.csr_matrix:
     """Sublinear-tf × idf, L2-normalised rows: the matrix of scikit-learn's fitted TfidfVectorizer.
 
@@ -361,7 +402,8 @@ def tfidf_matrix(
     ``bigrams``, a :class:`BigramTable` of ``vocab``, when given; else as strings). ``coded``
     (a :class:`TokenCodes` of this vocabulary and ``bigrams``, and the batch's codes) stands
     for that look-up. ``zh`` (given when the model reads characters): the rows whose Chinese
-    character 1–2-grams join their terms (:func:`classify.features.analyze`).
+    character 1–2-grams join their terms (:func:`classify.features.analyze`), found through
+    ``chars`` (a :class:`CharTable` of ``vocab``; built here when not given).
     """
     pairs = ngram_max == 2 and bigrams is not None and bigrams.usable
     if ngram_max == 1 or pairs:  # every n-gram is a token or a pair of tokens: look tokens up
@@ -393,7 +435,7 @@ def tfidf_matrix(
         keep = ids >= 0
         r, c = rows[keep], ids[keep]
     if zh is not None:
-        crow, ccol = _char_pairs(tokens, zh, vocab)
+        crow, ccol = (chars or CharTable(vocab)).pairs(tokens, zh)
         r, c = np.concatenate([r, crow]), np.concatenate([c, ccol])
     X = sp.csr_matrix((np.ones(len(r)), (r, c)), shape=(len(tokens), len(vocab)))
     X.sum_duplicates()  # counts, columns sorted within each row
@@ -417,6 +459,7 @@ def feature_matrix(
     bigrams: BigramTable | None = None,
     coded: tuple[TokenCodes, np.ndarray] | None = None,
     cjk_chars: bool = False,
+    chars: CharTable | None = None,
 ) -> sp.csr_matrix:
     """TF-IDF n-grams beside ``log1p(lexicon counts) * lexicon_weight`` (zeros without a lexicon).
 
@@ -426,7 +469,7 @@ def feature_matrix(
     if cjk_chars and batch.zh is None:
         raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
     zh = batch.zh if cjk_chars else None
-    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded, zh)
+    X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded, zh, chars)
     n = X.shape[0]
     if lexicon is not None and n:
         dense = lexicon.counts(batch.matches)
@@ -507,6 +550,7 @@ class CompiledClassifier:
         self._feature_names: np.ndarray | None = None
         self._bigrams: BigramTable | None = None
         self._codes: TokenCodes | None = None
+        self._chars: CharTable | None = None
 
     @property
     def n_features(self) -> int:
@@ -533,6 +577,11 @@ class CompiledClassifier:
             self._codes = TokenCodes(self.vocab, self._bigram_table(), self.lexicon)
         return self._codes
 
+    def _char_table(self) -> CharTable:
+        if self._chars is None:
+            self._chars = CharTable(self.vocab)
+        return self._chars
+
     def _bigram_table(self) -> BigramTable | None:
         if self._bigrams is None and self.ngram_max == 2:
             self._bigrams = BigramTable(self.vocab)
@@ -552,6 +601,7 @@ class CompiledClassifier:
             bigrams,
             coded,
             self.cjk_chars,
+            self._char_table() if self.cjk_chars else None,
         )
 
     def predict_proba_X(self, X) -> tuple[np.ndarray, np.ndarray]:  # noqa: ANN001
