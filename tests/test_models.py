@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from helpers import synthetic_examples, train_tiny_bundle, write_labels
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from classify.bundle import load_bundle, load_estimator
 from classify.features import tokenize_batch
@@ -485,3 +487,37 @@ def test_character_features_train_and_score_as_scikit_learn(tmp_path: Path) -> N
     plain = CompiledClassifier.load(tmp_path / "b")
     plain.cjk_chars = False
     assert np.abs(plain.predict_batch(b2)[0] - Ps).max() > 0
+
+
+_TOKENS = st.lists(
+    st.one_of(
+        st.text(alphabet="云计算手机华为中国平台监管", min_size=1, max_size=4),
+        st.sampled_from(["mate", "#num", "5g", "ai"]),
+    ),
+    max_size=12,
+)
+
+
+@given(rows=st.lists(st.tuples(_TOKENS, st.booleans()), max_size=6), seen=st.integers(0, 5))
+@settings(max_examples=60, deadline=None)
+def test_the_character_table_finds_the_grams_the_text_function_lists(
+    rows: list[tuple[list[str], bool]], seen: int
+) -> None:
+    """``CharTable.pairs`` (numpy on code points) gives exactly the in-vocabulary grams that
+    ``cjk_char_grams`` lists for each Chinese row, Latin tokens breaking runs, for any rows."""
+    from collections import Counter
+
+    from classify.compiled import CharTable
+    from classify.text import cjk_char_grams
+
+    tokens = [t for t, _ in rows]
+    zh = [z for _, z in rows]
+    vocab: dict[str, int] = {}
+    for t in tokens[:seen]:  # a vocabulary from some rows: the others hold unknown grams
+        for g in cjk_char_grams(t):
+            vocab.setdefault(g, len(vocab))
+    r, c = CharTable(vocab).pairs(tokens, zh)
+    want = Counter(
+        (i, vocab[g]) for i, (t, z) in enumerate(rows) if z for g in cjk_char_grams(t) if g in vocab
+    )
+    assert Counter(zip(r.tolist(), c.tolist(), strict=True)) == want
