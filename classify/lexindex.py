@@ -46,6 +46,12 @@ REVERSAL_AFTER_WINDOW = {"en": 1, "zh": 2}
 _REVERSAL: Match = ("reversal", "")
 _REVERSAL_AFTER = {lang: ("reversal", f"after:{w}") for lang, w in REVERSAL_AFTER_WINDOW.items()}
 _EASING: Match = ("action", "easing")
+_TIGHTENING: Match = ("action", "tightening")
+# Words that end a support measure ("ends", 取消; postposed "expired", 退坡): the same windows
+_ENDER: Match = ("ender", "")
+_ENDER_AFTER = {lang: ("ender", f"after:{w}") for lang, w in REVERSAL_AFTER_WINDOW.items()}
+#: Marker groups that pair with an action word and add no feature column themselves.
+_PAIRING = ("reversal", "ender")
 
 _ODD_PUNCT = re.compile(r"[^\w\s.\-&'’:/]")  # characters tokenizing strips from a name (Face++)
 _LATIN_EDGE = re.compile(r"[A-Za-z0-9]")
@@ -101,60 +107,89 @@ def _condition(
     return {"surface": surface_pattern(name, keep_case) if lossy else None, "cue": needs_cue}
 
 
-def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> list[Match]:
-    """Matches with each reversal word and the tightening words it governs made one easing action.
+def _pair(
+    out: list[Match],
+    where: list[int],
+    phrases_out: list | None,
+    group: str,
+    target: Match,
+    result: Match,
+    marked_only: bool,
+) -> tuple[list[Match], list[int]]:
+    """Matches with each ``group`` word and the ``target`` action it governs made one ``result``.
 
-    A tightening match starting 1..:data:`REVERSAL_WINDOW` tokens after a reversal word is its
-    object ("lift" … "ban"), and so is one just before a postposed reversal word ("ban"
-    "lifted", 禁令解除; :data:`REVERSAL_AFTER_WINDOW`): the object is dropped, and the
-    reversal word's own action entries (easing "lift", tightening "revoke") become a single
-    easing one. Reversal entries add no feature column; unpaired ones are dropped, so a text
-    without a pair matches as before.
+    A ``target`` match starting 1..:data:`REVERSAL_WINDOW` tokens after a ``group`` word is
+    its object (reversal "lift" … "ban"; ender "ends" … "exemption"), and so is one whose
+    phrase ends just before a postposed one ("ban" "lifted", 禁令解除; 补贴退坡;
+    :data:`REVERSAL_AFTER_WINDOW`) when the phrase is marked as a possible object
+    (``group``, ``object:N``). With ``marked_only`` the preposed pairing, too, takes only
+    marked objects (an ender ends a subsidy, not every easing word: "ends support for
+    Windows 10" is not a policy). The object is dropped, and the word's own action entries
+    ("lift" easing, "revoke" tightening) become the single ``result``. ``group`` entries add
+    no feature column; unpaired ones are dropped, so a text without a pair matches as before.
+    Returns the new matches and their token positions.
     """
-    rev_at = {where[k] for k, m in enumerate(out) if m == _REVERSAL}
+    pre_at = {where[k] for k, m in enumerate(out) if m == (group, "")}
     post_at = {
         where[k]: int(m[1].split(":")[1])
         for k, m in enumerate(out)
-        if m[0] == "reversal" and m[1].startswith("after:")
+        if m[0] == group and m[1].startswith("after:")
     }
-    # the last token of each tightening phrase a postposed undoer may take as its object
+    # the last token of each phrase marked as a possible object, by its first token
     object_end = {
         where[k]: where[k] + int(m[1].split(":")[1]) - 1
         for k, m in enumerate(out)
-        if m[0] == "reversal" and m[1].startswith("object:")
+        if m[0] == group and m[1].startswith("object:")
     }
     paired: set[int] = set()
     drop: set[int] = set()
-    for k, (g, v) in enumerate(out):
-        if g == "action" and v == "tightening":
-            # the nearest reversal word before it, within the window; else the nearest
+    for k, m in enumerate(out):
+        if m == target:
+            # the nearest governing word before it, within the window; else the nearest
             # postposed one after it
             p = where[k]
-            q = max((r for r in rev_at if 0 < p - r <= REVERSAL_WINDOW), default=None)
+            q = None
+            if not marked_only or p in object_end:
+                q = max((r for r in pre_at if 0 < p - r <= REVERSAL_WINDOW), default=None)
             if q is None and p in object_end:
                 e = object_end[p]
                 q = min((r for r, w in post_at.items() if 0 < r - e <= w), default=None)
             if q is not None:
                 paired.add(q)
                 drop.add(k)
-    keep: list[int] = []  # slots of out to keep; -1 - k: an easing entry shown as phrase k
-    emitted: set[int] = set()  # paired reversal positions whose easing entry is in keep
+    keep: list[int] = []  # slots of out to keep; -1 - k: the result entry shown as phrase k
+    emitted: set[int] = set()  # paired positions whose result entry is in keep
     for k, m in enumerate(out):
         pos = where[k]
         if k in drop:
             continue
-        if pos in paired and (m[0] in ("reversal", "action")):
+        if pos in paired and m[0] in (group, "action"):
             if pos not in emitted:
                 emitted.add(pos)
                 keep.append(-1 - k)
             continue
-        if m[0] == "reversal":
+        if m[0] == group:
             continue
         keep.append(k)
-    result = [_EASING if k < 0 else out[k] for k in keep]
     if phrases_out is not None:
         phrases_out[:] = [phrases_out[-1 - k] if k < 0 else phrases_out[k] for k in keep]
-    return result
+    return (
+        [result if k < 0 else out[k] for k in keep],
+        [where[-1 - k] if k < 0 else where[k] for k in keep],
+    )
+
+
+def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> list[Match]:
+    """Undoers and enders paired with their objects (:func:`_pair`): "lifts the ban" is one
+    easing action (a reversal word and any tightening word after it, or a restriction noun
+    before a postposed one), "ends the tax exemption" / 补贴退坡 one tightening action (an
+    ender and a support noun). Undoers first: an ender that is also an undoer (取消, "scraps")
+    pairs with a restriction as an undoer ("取消限制" easing) and with a subsidy as an ender."""
+    if any(m[0] == "reversal" for m in out):
+        out, where = _pair(out, where, phrases_out, "reversal", _TIGHTENING, _EASING, False)
+    if any(m[0] == "ender" for m in out):
+        out, where = _pair(out, where, phrases_out, "ender", _EASING, _TIGHTENING, True)
+    return out
 
 
 class LexiconIndex:
@@ -269,6 +304,25 @@ class LexiconIndex:
         for lang, words in lexicon.reversals(after=True).items():
             for w in words:
                 add(w, *_REVERSAL_AFTER[lang])
+        for words in lexicon.enders().values():
+            for w in words:
+                add(w, *_ENDER)
+        for lang, words in lexicon.enders(after=True).items():
+            for w in words:
+                add(w, *_ENDER_AFTER[lang])
+        # the easing phrases an ender can take as its object: those ending in a support noun
+        # ("purchase tax exemption", 国补), not other easing words (approval, 支持)
+        support = {
+            t
+            for words in lexicon.support_objects().values()
+            for w in words
+            if (t := tuple(tok.tokenize(w)))
+        }
+        for key, bucket in phrases.items():
+            if ("action", "easing") in bucket and any(
+                key[len(key) - len(h) :] == h for h in support if len(h) <= len(key)
+            ):
+                bucket.append(("ender", f"object:{len(key)}"))
         # the tightening phrases a postposed undoer can take as its object: those ending in a
         # restriction noun ("export curbs", 加征关税), not misconduct words (违规, illegal)
         heads = {
@@ -385,7 +439,7 @@ class LexiconIndex:
             if phrases_out is not None:
                 phrases_out[:] = [phrases_out[k] for k in kept]
             out, where = [out[k] for k in kept], [where[k] for k in kept]
-        if any(m[0] == "reversal" for m in out):
+        if any(m[0] in _PAIRING for m in out):
             return _reverse(out, where, phrases_out)
         return out
 
@@ -431,7 +485,7 @@ class LexiconIndex:
         for slot, pos, (_, ent) in waiting:
             if not any(
                 k not in slots
-                and g != "reversal"
+                and g not in _PAIRING
                 and (abs(where[k] - pos) <= CUE_WINDOW or v == ent)
                 for k, (g, v) in enumerate(out)
             ):

@@ -288,13 +288,46 @@ def test_a_restriction_undone_after_it_is_easing() -> None:
     )
 
 
+def test_ending_a_support_measure_is_tightening() -> None:
+    """ "Ends the tax exemption", 补贴退坡, 告别免税时代 are one tightening action, not an easing
+    one (LABELS.md's worked example; out of fold, v017's highest P(easing) Chinese headlines
+    held such endings, labelled tightening in round 24); a support measure offered, an undone
+    restriction, and "support" that is not a scheme stay as they were."""
+    _assert_undone(
+        (
+            "Beijing offers subsidies for EV buyers",
+            "国家出台以旧换新补贴",
+            "Microsoft ends support for Windows 10",  # support is not a scheme: not an object
+            "监管部门取消网络游戏限制",  # 取消 + a restriction: undone, easing
+            "US lifts ban on Huawei suppliers",
+        ),
+        (
+            "China ends EV purchase tax exemption for cheaper models",
+            "The purchase tax exemption will lapse",
+            "Beijing scraps EV subsidies",
+            "新能源汽车告别免税时代",
+            "新能源车补贴退坡",
+            "4500亿国补落幕",
+            "美国取消对华小包免税政策",
+            "小额包裹免税红利终结",
+            "特朗普计划终止电车补贴",
+        ),
+    )
+    far = "Buyers got subsidies last year, and this year the plant ended production"
+    assert _tone_counts(far) == (0.0, 1.0)  # "ended" is not next to the subsidy
+
+
 def test_an_index_without_reversal_words_matches_as_before() -> None:
     """A bundle trained before reversal words carries no such entries: "lifts ban" stays
     tightening (and easing) there, so its predictions do not change."""
     state = lexicon_index().to_json()
     state["phrases"] = [
-        [k, kept] for k, v in state["phrases"] if (kept := [e for e in v if e[0] != "reversal"])
+        [k, kept]
+        for k, v in state["phrases"]
+        if (kept := [e for e in v if e[0] not in ("reversal", "ender")])
     ]
     old = LexiconIndex.from_json(state)
     text = "US lifts ban on Huawei suppliers"
     assert ("action", "tightening") in old.match(tokenize(text), text)
+    text = "Beijing ends EV subsidies"  # likewise an ended subsidy stays easing there
+    assert old.match(tokenize(text), text).count(("action", "easing")) == 1

@@ -20,6 +20,8 @@ __all__ = [
     "actions",
     "reversals",
     "reversal_objects",
+    "enders",
+    "support_objects",
     "sector_terms",
     "chinese_words",
     "fingerprint",
@@ -98,6 +100,28 @@ def reversal_objects() -> dict[str, tuple[str, ...]]:
 
 
 @functools.cache
+def enders(after: bool = False) -> dict[str, tuple[str, ...]]:
+    """Words that end or cut a support measure ("ends", "scraps", 取消, 终止): {'en': ..., 'zh': ...}.
+
+    A support noun (:func:`support_objects`) a few tokens after one of them is its object
+    ("ends the purchase tax exemption", 取消小包免税): the pair is one tightening action, not an
+    easing one (LABELS.md: the end of a subsidy scheme is tightening). ``after``: the postposed
+    ones, whose object comes just before them ("subsidies expired", 补贴退坡, 国补落幕).
+    """
+    data = _read("actions.yaml").get("enders_after" if after else "enders", {})
+    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+
+
+@functools.cache
+def support_objects() -> dict[str, tuple[str, ...]]:
+    """Support measures an ender can end ("subsidies", "tax exemption", 补贴, 免税): an easing
+    phrase ending in one of them is the object of "ends", 取消 … before it or of "expired",
+    退坡 … just after it; other easing words ("approval", 支持) are not."""
+    data = _read("actions.yaml").get("support_objects", {})
+    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+
+
+@functools.cache
 def sector_terms() -> dict[str, dict[str, tuple[str, ...]]]:
     """Topical vocabulary per sector: {sector: {'en': ..., 'zh': ...}}."""
     data = _read("terms.yaml").get("sectors", {})
@@ -116,6 +140,7 @@ def chinese_words() -> list[str]:
         list(actions().values())
         + list(sector_terms().values())
         + [reversals(), reversals(after=True), reversal_objects()]
+        + [enders(), enders(after=True), support_objects()]
     ):
         words.update(w for w in d["zh"] if _has_cjk(w))
     return sorted(words)
