@@ -127,7 +127,14 @@ class TokenCodes:
     ) -> None:
         parts = bigrams.parts if bigrams is not None else {}
         names = list(
-            dict.fromkeys(chain((t for t in vocab if " " not in t), parts, lexicon.starts))
+            dict.fromkeys(
+                chain(
+                    # a word bigram ("a b") or a character gram ("#c中国") is never a token
+                    (t for t in vocab if " " not in t and not t.startswith(CHAR_PREFIX)),
+                    parts,
+                    lexicon.starts,
+                )
+            )
         )
         self.code = {t: i for i, t in enumerate(names)}
         self.uni = np.array([vocab.get(t, -1) for t in names] + [-1], dtype=np.int64)
