@@ -179,6 +179,23 @@ def _pair(
     )
 
 
+def _mark_objects(
+    phrases: dict[tuple[str, ...], list[Match]],
+    nouns: dict[str, tuple[str, ...]],
+    tok: Tokenizer,
+    direction: str,
+    group: str,
+) -> None:
+    """Mark every ``direction`` action phrase that ends in one of ``nouns`` (per language) as a
+    possible object of a ``group`` word: the entry ``(group, "object:N")``, N its length."""
+    heads = {t for words in nouns.values() for w in words if (t := tuple(tok.tokenize(w)))}
+    for key, bucket in phrases.items():
+        if ("action", direction) in bucket and any(
+            key[len(key) - len(h) :] == h for h in heads if len(h) <= len(key)
+        ):
+            bucket.append((group, f"object:{len(key)}"))
+
+
 def _reverse(out: list[Match], where: list[int], phrases_out: list | None) -> list[Match]:
     """Undoers and enders paired with their objects (:func:`_pair`): "lifts the ban" is one
     easing action (a reversal word and any tightening word after it, or a restriction noun
@@ -298,44 +315,23 @@ class LexiconIndex:
             for words in langs.values():
                 for w in words:
                     add(w, "term", sector)
-        for words in lexicon.reversals().values():
-            for w in words:
-                add(w, *_REVERSAL)
-        for lang, words in lexicon.reversals(after=True).items():
-            for w in words:
-                add(w, *_REVERSAL_AFTER[lang])
-        for words in lexicon.enders().values():
-            for w in words:
-                add(w, *_ENDER)
-        for lang, words in lexicon.enders(after=True).items():
-            for w in words:
-                add(w, *_ENDER_AFTER[lang])
+        # the words that pair with an action: undoers, then enders, each preposed and postposed
+        for words_of, entry, after_entry in (
+            (lexicon.reversals, _REVERSAL, _REVERSAL_AFTER),
+            (lexicon.enders, _ENDER, _ENDER_AFTER),
+        ):
+            for words in words_of().values():
+                for w in words:
+                    add(w, *entry)
+            for lang, words in words_of(after=True).items():
+                for w in words:
+                    add(w, *after_entry[lang])
         # the easing phrases an ender can take as its object: those ending in a support noun
         # ("purchase tax exemption", 国补), not other easing words (approval, 支持)
-        support = {
-            t
-            for words in lexicon.support_objects().values()
-            for w in words
-            if (t := tuple(tok.tokenize(w)))
-        }
-        for key, bucket in phrases.items():
-            if ("action", "easing") in bucket and any(
-                key[len(key) - len(h) :] == h for h in support if len(h) <= len(key)
-            ):
-                bucket.append(("ender", f"object:{len(key)}"))
+        _mark_objects(phrases, lexicon.support_objects(), tok, "easing", "ender")
         # the tightening phrases a postposed undoer can take as its object: those ending in a
         # restriction noun ("export curbs", 加征关税), not misconduct words (违规, illegal)
-        heads = {
-            t
-            for words in lexicon.reversal_objects().values()
-            for w in words
-            if (t := tuple(tok.tokenize(w)))
-        }
-        for key, bucket in phrases.items():
-            if ("action", "tightening") in bucket and any(
-                key[len(key) - len(h) :] == h for h in heads if len(h) <= len(key)
-            ):
-                bucket.append(("reversal", f"object:{len(key)}"))
+        _mark_objects(phrases, lexicon.reversal_objects(), tok, "tightening", "reversal")
         return cls(phrases, entities, tok.user_words, lexicon.fingerprint(), conditions)
 
     def to_json(self) -> dict:
