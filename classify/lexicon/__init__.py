@@ -68,14 +68,16 @@ def entities() -> tuple[Entity, ...]:
     return tuple(out)
 
 
+def _word_lists(key: str) -> dict[str, tuple[str, ...]]:
+    """One section of ``actions.yaml`` as ``{'en': words, 'zh': words}`` (empty if absent)."""
+    data = _read("actions.yaml").get(key, {})
+    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+
+
 @functools.cache
 def actions() -> dict[str, dict[str, tuple[str, ...]]]:
     """Regulatory vocabulary by direction: {'tightening'|'easing'|'regulatory': {'en': ..., 'zh': ...}}."""
-    data = _read("actions.yaml")
-    return {
-        k: {lang: tuple(str(w) for w in data.get(k, {}).get(lang, [])) for lang in ("en", "zh")}
-        for k in ("tightening", "easing", "regulatory")
-    }
+    return {k: _word_lists(k) for k in ("tightening", "easing", "regulatory")}
 
 
 @functools.cache
@@ -87,16 +89,14 @@ def reversals(after: bool = False) -> dict[str, tuple[str, ...]]:
     ``after``: the postposed ones instead, whose object comes just before them ("ban lifted",
     禁令解除, 关税战暂停).
     """
-    data = _read("actions.yaml").get("reversal_after" if after else "reversal", {})
-    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+    return _word_lists("reversal_after" if after else "reversal")
 
 
 def reversal_objects() -> dict[str, tuple[str, ...]]:
     """Restriction nouns a postposed undoer can lift ("ban", "tariffs", 禁令, 制裁): a
     tightening phrase ending in one of them is the object of "lifted", 解除 ... just after it
     (``reversals(after=True)``); misconduct words (违规, "illegal") are not."""
-    data = _read("actions.yaml").get("reversal_objects", {})
-    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+    return _word_lists("reversal_objects")
 
 
 @functools.cache
@@ -108,8 +108,7 @@ def enders(after: bool = False) -> dict[str, tuple[str, ...]]:
     easing one (LABELS.md: the end of a subsidy scheme is tightening). ``after``: the postposed
     ones, whose object comes just before them ("subsidies expired", 补贴退坡, 国补落幕).
     """
-    data = _read("actions.yaml").get("enders_after" if after else "enders", {})
-    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+    return _word_lists("enders_after" if after else "enders")
 
 
 @functools.cache
@@ -117,8 +116,7 @@ def support_objects() -> dict[str, tuple[str, ...]]:
     """Support measures an ender can end ("subsidies", "tax exemption", 补贴, 免税): an easing
     phrase ending in one of them is the object of "ends", 取消 … before it or of "expired",
     退坡 … just after it; other easing words ("approval", 支持) are not."""
-    data = _read("actions.yaml").get("support_objects", {})
-    return {lang: tuple(str(w) for w in data.get(lang, [])) for lang in ("en", "zh")}
+    return _word_lists("support_objects")
 
 
 @functools.cache
