@@ -456,6 +456,16 @@ def tfidf_matrix(
     return X.astype(np.float32)
 
 
+def char_rows(batch: Batch, cjk_chars: bool) -> Sequence[bool] | None:
+    """Which rows count Chinese character grams: the batch's language flags when the model
+    reads them (``cjk_chars``), else None. A batch without flags cannot be scored so."""
+    if not cjk_chars:
+        return None
+    if batch.zh is None:
+        raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
+    return batch.zh
+
+
 def feature_matrix(
     batch: Batch,
     vocab: dict[str, int],
@@ -473,9 +483,7 @@ def feature_matrix(
     The one feature computation: training (``Featurizer.transform``) and prediction use it.
     ``cjk_chars``: Chinese rows (``batch.zh``) also count their character 1–2-grams.
     """
-    if cjk_chars and batch.zh is None:
-        raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
-    zh = batch.zh if cjk_chars else None
+    zh = char_rows(batch, cjk_chars)
     X = tfidf_matrix(batch.tokens, vocab, idf, ngram_max, bigrams, coded, zh, chars)
     n = X.shape[0]
     if lexicon is not None and n:

@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.utils.validation import check_is_fitted
 
-from classify.compiled import Batch, feature_matrix, tokenize_articles
+from classify.compiled import Batch, char_rows, feature_matrix, tokenize_articles
 from classify.lexindex import LexiconIndex
 from classify.text import cjk_char_grams, default_tokenizer, ngrams
 
@@ -108,7 +108,5 @@ class Featurizer(TransformerMixin, BaseEstimator):
 
 def _documents(batch: Batch, cjk_chars: bool) -> list[tuple[Sequence[str], bool]]:
     """``(tokens, is Chinese)`` per article: what :func:`analyze` reads."""
-    if cjk_chars and batch.zh is None:
-        raise ValueError("cjk_chars needs the batch's language flags (Batch.zh)")
-    zh = batch.zh if cjk_chars else [False] * len(batch.tokens)
+    zh = char_rows(batch, cjk_chars) or [False] * len(batch.tokens)
     return list(zip(batch.tokens, zh, strict=True))
