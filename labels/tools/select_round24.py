@@ -24,32 +24,25 @@ import random
 import sys
 from pathlib import Path
 
-from select_rounds import labelled_ids
+from select_rounds import labelled_ids, tagged_pools, take
 
 SEED = 24
 
 
 def main(labels: str, out: str, tagged: list[str]) -> None:
     known = labelled_ids(Path(labels))
-    rows = []
-    for t in tagged:
-        rows += [json.loads(line) for line in open(t, encoding="utf-8") if line.strip()]
-    rows = [r for r in rows if r["id"] not in known and r.get("tone_scores") and not r.get("error")]
-    zh = sorted((r for r in rows if not r["id"].startswith("rss_en-")), key=lambda r: r["id"])
-    en = sorted((r for r in rows if r["id"].startswith("rss_en-")), key=lambda r: r["id"])
+    zh, en = tagged_pools(tagged, known)
     rng = random.Random(SEED)
     sel: dict[str, str] = {}
 
-    def take(pool: list[dict], n: int, why: str) -> None:
-        for r in [r for r in pool if r["id"] not in sel][:n]:
-            sel[r["id"]] = why
-
-    take(sorted(zh, key=lambda r: -r["tone_scores"]["easing"]), 150, "round24:zh:v017-p-easing")
+    take(
+        sel, sorted(zh, key=lambda r: -r["tone_scores"]["easing"]), 150, "round24:zh:v017-p-easing"
+    )
     band = [r for r in zh if 0.15 <= r["tone_scores"]["tightening"] <= 0.5 and r["id"] not in sel]
-    take(rng.sample(band, min(100, len(band))), 100, "round24:zh:v017-tightening-band")
-    take(rng.sample(en, min(150, len(en))), 150, "round24:en:random")
+    take(sel, rng.sample(band, min(100, len(band))), 100, "round24:zh:v017-tightening-band")
+    take(sel, rng.sample(en, min(150, len(en))), 150, "round24:en:random")
     margin = sorted(zh, key=lambda r: min(abs(p - 0.5) for p in r["sector_scores"].values()))
-    take(margin, 100, "round24:zh:v017-uncertainty")
+    take(sel, margin, 100, "round24:zh:v017-uncertainty")
     with open(out, "w", encoding="utf-8") as f:
         for i, why in sel.items():
             f.write(json.dumps({"id": i, "selected": why}) + "\n")

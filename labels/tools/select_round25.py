@@ -28,7 +28,7 @@ import random
 import sys
 from pathlib import Path
 
-from select_rounds import ZH_EASING, labelled_ids
+from select_rounds import ZH_EASING, labelled_ids, tagged_pools, take
 
 SEED = 25
 
@@ -40,29 +40,20 @@ def main(labels: str, corpora: str, out: str, tagged: list[str]) -> None:
         for line in open(Path(corpora) / f"{name}.jsonl", encoding="utf-8"):
             r = json.loads(line)
             texts[r["id"]] = r.get("title") or r.get("text") or ""
-    rows = []
-    for t in tagged:
-        rows += [json.loads(line) for line in open(t, encoding="utf-8") if line.strip()]
-    rows = [r for r in rows if r["id"] not in known and r.get("tone_scores") and not r.get("error")]
-    zh = sorted((r for r in rows if not r["id"].startswith("rss_en-")), key=lambda r: r["id"])
-    en = sorted((r for r in rows if r["id"].startswith("rss_en-")), key=lambda r: r["id"])
+    zh, en = tagged_pools(tagged, known)
     rng = random.Random(SEED)
     sel: dict[str, str] = {}
 
-    def take(pool: list[dict], n: int, why: str) -> None:
-        for r in [r for r in pool if r["id"] not in sel][:n]:
-            sel[r["id"]] = why
-
-    take(rng.sample(en, min(300, len(en))), 300, "round25:en:random")
+    take(sel, rng.sample(en, min(300, len(en))), 300, "round25:en:random")
     margin = sorted(
         (r for r in en if r["id"] not in sel),
         key=lambda r: min(abs(p - 0.5) for p in r["sector_scores"].values()),
     )
-    take(margin, 100, "round25:en:v018-uncertainty")
+    take(sel, margin, 100, "round25:en:v018-uncertainty")
     easing = [r for r in zh if ZH_EASING.search(texts.get(r["id"], ""))]
-    take(rng.sample(easing, min(100, len(easing))), 100, "round25:zh:easing-query")
+    take(sel, rng.sample(easing, min(100, len(easing))), 100, "round25:zh:easing-query")
     band = [r for r in zh if 0.15 <= r["tone_scores"]["tightening"] <= 0.5 and r["id"] not in sel]
-    take(rng.sample(band, min(100, len(band))), 100, "round25:zh:v018-tightening-band")
+    take(sel, rng.sample(band, min(100, len(band))), 100, "round25:zh:v018-tightening-band")
     with open(out, "w", encoding="utf-8") as f:
         for i, why in sel.items():
             f.write(json.dumps({"id": i, "selected": why}) + "\n")

@@ -177,6 +177,25 @@ def labelled_ids(labels: Path) -> set[str]:
     return out
 
 
+def tagged_pools(tagged: list[str], known: set[str]) -> tuple[list[dict], list[dict]]:
+    """The Chinese and the English rows of ``classify tag`` outputs not in ``known``, each
+    sorted by id (rows without scores or with an error are left out): what the model-ranked
+    rounds (24, 25) select from."""
+    rows = []
+    for t in tagged:
+        rows += [json.loads(line) for line in open(t, encoding="utf-8") if line.strip()]
+    rows = [r for r in rows if r["id"] not in known and r.get("tone_scores") and not r.get("error")]
+    zh = sorted((r for r in rows if not r["id"].startswith("rss_en-")), key=lambda r: r["id"])
+    en = sorted((r for r in rows if r["id"].startswith("rss_en-")), key=lambda r: r["id"])
+    return zh, en
+
+
+def take(sel: dict[str, str], pool: list[dict], n: int, why: str) -> None:
+    """Add the first ``n`` rows of ``pool`` not selected yet to ``sel`` (id -> why)."""
+    for r in [r for r in pool if r["id"] not in sel][:n]:
+        sel[r["id"]] = why
+
+
 def title_text(r: dict) -> str:
     """What a keyword query searches: the title (if any) and the text."""
     return (r.get("title") or "") + " " + r["text"]
