@@ -238,6 +238,51 @@ def test_tone_weights_are_tuned_on_the_rows_picked_at_random() -> None:
     assert ToneModel(C=1.0).fit(X, y, tune_rows=few).weights_.tolist() == on_all.weights_.tolist()
 
 
+def test_a_weight_tolerance_keeps_the_mildest_weights_near_the_best() -> None:
+    """``_best_weights(tolerance=)``: with 0 the grid's best macro-F1; with a tolerance, among
+    the weights whose macro-F1 is that close to the best, the mildest (smallest product), so a
+    weight one lucky item would justify is not taken; no tolerance can pick a weight scoring
+    further than it from the best."""
+    from sklearn.metrics import f1_score
+
+    from classify.models import WEIGHT_GRID, _best_weights
+    from classify.schema import TONE_HEADLINE
+
+    rng = np.random.default_rng(6)
+    n = 600
+    t, e, none = TONES.index("tightening"), TONES.index("easing"), TONES.index("none")
+    y = rng.choice([t, e, none], size=n, p=[0.06, 0.03, 0.91])
+    P = np.full((n, len(TONES)), 0.02)
+    P[np.arange(n), none] = 0.5
+    # calibrated-looking: toned items a little more likely to show their tone, ordinary ones
+    # a noisy share of both
+    P[:, t] = np.where(y == t, rng.uniform(0.2, 0.6, n), rng.uniform(0.0, 0.3, n))
+    P[:, e] = np.where(y == e, rng.uniform(0.1, 0.5, n), rng.uniform(0.0, 0.2, n))
+    head = [TONES.index(x) for x in TONE_HEADLINE]
+
+    def score(w: np.ndarray) -> float:
+        return f1_score(y, (P * w).argmax(axis=1), labels=head, average="macro", zero_division=0)
+
+    best_w = _best_weights(P, y, len(TONES))
+    grid = []
+    for wt in WEIGHT_GRID:
+        for we in WEIGHT_GRID:
+            w = np.ones(len(TONES))
+            w[t], w[e] = wt, we
+            grid.append(w)
+    best = max(score(w) for w in grid)
+    assert score(best_w) == pytest.approx(best)
+    for tol in (0.01, 0.05, 0.1):
+        w = _best_weights(P, y, len(TONES), tol)
+        assert score(w) >= best - tol - 1e-12
+        near = [g for g in grid if score(g) >= best - tol]
+        assert w[t] * w[e] == min(g[t] * g[e] for g in near)
+    milder = _best_weights(P, y, len(TONES), 0.05)
+    assert milder[t] * milder[e] < best_w[t] * best_w[e]  # here the tolerance does move it
+    huge = _best_weights(P, y, len(TONES), 1.0)  # every weight is "near": no reweighting
+    assert huge.tolist() == [1.0] * len(TONES)
+
+
 def test_sector_thresholds_are_tuned_on_the_rows_picked_at_random() -> None:
     """``SectorModel.fit(tune_rows=)``: a label whose positives are mostly in "targeted" rows
     (picked by a keyword query, weak signal there) gets a higher threshold when tuned on the
