@@ -75,6 +75,8 @@ _LEXICON_NGRAMS = {
     "tone_lexicon_scale": _TONE_SCALE,
 }
 _LEXICON_UNIGRAMS = {**_LEXICON_NGRAMS, "ngram_max": 1, "C": 8.0}
+#: unigrams + Chinese character grams with weaker regularisation (v019's base)
+_CHARS_C24 = {**_LEXICON_UNIGRAMS, "cjk_chars": True, "C": 24.0}
 
 #: The candidate designs compared by repeated cross-validation: parameter sets of
 #: :class:`Classifier` (see MODEL_CARD.md).
@@ -102,21 +104,14 @@ CANDIDATES: dict[str, dict] = {
     # (chosen on 2,000-odd labels of words alone) held the models back (paired two-repeat CV:
     # C 8 / 12 / 16 / 24 gave sector macro-F1 0.774 / 0.779 / 0.779 / 0.779, tone 0.753 /
     # 0.758 / 0.763 / 0.765), and the tone model gains from a weaker prior still
-    "lexicon+unigrams+chars/C=24": {**_LEXICON_UNIGRAMS, "cjk_chars": True, "C": 24.0},
-    "lexicon+unigrams+chars/C=24,tone-C=48": {
-        **_LEXICON_UNIGRAMS,
-        "cjk_chars": True,
-        "C": 24.0,
-        "tone_C": 48.0,
-    },
+    "lexicon+unigrams+chars/C=24": _CHARS_C24,
+    "lexicon+unigrams+chars/C=24,tone-C=48": {**_CHARS_C24, "tone_C": 48.0},
     # the same with the mildest tone weights within 0.02 of the best out-of-fold macro-F1:
     # the Chinese random picks hold ~10 easing 36Kr headlines in 1,600, and the weight their
     # maximum chose (easing 6) flagged 582 of the 68,637 36Kr headlines as easing, 200 more
     # than at 4, most of them (read: 22 of 25) funding rounds and model launches
     "lexicon+unigrams+chars/C=24,tone-C=48,mild-weights": {
-        **_LEXICON_UNIGRAMS,
-        "cjk_chars": True,
-        "C": 24.0,
+        **_CHARS_C24,
         "tone_C": 48.0,
         "tone_weight_tolerance": 0.02,
     },
