@@ -19,12 +19,11 @@ python labels/tools/select_round24.py labels/ OUT.jsonl TAGGED...
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 
-from select_rounds import labelled_ids, tagged_pools, take
+from select_rounds import labelled_ids, tagged_pools, take, write_selection
 
 SEED = 24
 
@@ -43,9 +42,7 @@ def main(labels: str, out: str, tagged: list[str]) -> None:
     take(sel, rng.sample(en, min(150, len(en))), 150, "round24:en:random")
     margin = sorted(zh, key=lambda r: min(abs(p - 0.5) for p in r["sector_scores"].values()))
     take(sel, margin, 100, "round24:zh:v017-uncertainty")
-    with open(out, "w", encoding="utf-8") as f:
-        for i, why in sel.items():
-            f.write(json.dumps({"id": i, "selected": why}) + "\n")
+    write_selection(out, sel)
     print(f"{len(sel)} selected; band pool {len(band)}, en pool {len(en)}", file=sys.stderr)
 
 

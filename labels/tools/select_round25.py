@@ -23,23 +23,22 @@ python labels/tools/select_round25.py labels/ ../shared/corpora OUT.jsonl TAGGED
 
 from __future__ import annotations
 
-import json
 import random
 import sys
 from pathlib import Path
 
-from select_rounds import ZH_EASING, labelled_ids, tagged_pools, take
+from select_rounds import ZH_EASING, labelled_ids, load, tagged_pools, take, write_selection
 
 SEED = 25
 
 
 def main(labels: str, corpora: str, out: str, tagged: list[str]) -> None:
     known = labelled_ids(Path(labels))
-    texts = {}
-    for name in ("36kr_hotlist", "toutiao_hot_chinatech"):
-        for line in open(Path(corpora) / f"{name}.jsonl", encoding="utf-8"):
-            r = json.loads(line)
-            texts[r["id"]] = r.get("title") or r.get("text") or ""
+    texts = {
+        r["id"]: r.get("title") or r.get("text") or ""
+        for name in ("36kr_hotlist", "toutiao_hot_chinatech")
+        for r in load(Path(corpora), name)
+    }
     zh, en = tagged_pools(tagged, known)
     rng = random.Random(SEED)
     sel: dict[str, str] = {}
@@ -54,9 +53,7 @@ def main(labels: str, corpora: str, out: str, tagged: list[str]) -> None:
     take(sel, rng.sample(easing, min(100, len(easing))), 100, "round25:zh:easing-query")
     band = [r for r in zh if 0.15 <= r["tone_scores"]["tightening"] <= 0.5 and r["id"] not in sel]
     take(sel, rng.sample(band, min(100, len(band))), 100, "round25:zh:v018-tightening-band")
-    with open(out, "w", encoding="utf-8") as f:
-        for i, why in sel.items():
-            f.write(json.dumps({"id": i, "selected": why}) + "\n")
+    write_selection(out, sel)
     print(
         f"{len(sel)} selected; en pool {len(en)}, easing pool {len(easing)}, band pool {len(band)}",
         file=sys.stderr,

@@ -196,6 +196,13 @@ def take(sel: dict[str, str], pool: list[dict], n: int, why: str) -> None:
         sel[r["id"]] = why
 
 
+def write_selection(out: str | Path, sel: dict[str, str]) -> None:
+    """One ``{"id", "selected"}`` line per chosen id, in choice order (every selection file)."""
+    with open(out, "w", encoding="utf-8") as f:
+        for i, why in sel.items():
+            f.write(json.dumps({"id": i, "selected": why}) + "\n")
+
+
 def title_text(r: dict) -> str:
     """What a keyword query searches: the title (if any) and the text."""
     return (r.get("title") or "") + " " + r["text"]
@@ -261,7 +268,4 @@ def select(round_no: int, corpora: Path, labels: Path) -> dict[str, str]:
 if __name__ == "__main__":
     if len(sys.argv) != 5:
         raise SystemExit(__doc__)
-    chosen = select(int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]))
-    with open(sys.argv[4], "w", encoding="utf-8") as f:
-        for i, why in chosen.items():
-            f.write(json.dumps({"id": i, "selected": why}) + "\n")
+    write_selection(sys.argv[4], select(int(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])))
