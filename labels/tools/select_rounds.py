@@ -180,7 +180,7 @@ def labelled_ids(labels: Path) -> set[str]:
 def tagged_pools(tagged: list[str], known: set[str]) -> tuple[list[dict], list[dict]]:
     """The Chinese and the English rows of ``classify tag`` outputs not in ``known``, each
     sorted by id (rows without scores or with an error are left out): what the model-ranked
-    rounds (24, 25) select from."""
+    rounds (24, 25, 26) select from."""
     rows = []
     for t in tagged:
         rows += [json.loads(line) for line in open(t, encoding="utf-8") if line.strip()]
